@@ -1,0 +1,110 @@
+"""Checks of the book's frame: the table of contents, the setup cell, the chapter template, executed notebooks."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+PLANNED = ["introduction", "alexnet_vgg", "degradation", "residual_learning", "bottleneck", "batch_norm",
+           "preactivation", "resnet_in_practice", "glossary", "references"]
+
+
+def setup_cell_source(url: str) -> str:
+    """The first code cell of every chapter: installs resnet_lib in Colab, does nothing elsewhere."""
+    return ("# Setup: in Colab, install resnet_lib from the book's repository; elsewhere, nothing to do.\n"
+            "import sys\n"
+            "\n"
+            "if \"google.colab\" in sys.modules:\n"
+            f"    %pip install -q git+{url}@main\n")
+
+
+def toc_files() -> list[str]:
+    files = [TOC["root"]]
+    for part in TOC["parts"]:
+        files += [c["file"] for c in part["chapters"]]
+    return files
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_toc_lists_the_planned_chapters_in_order() -> None:
+    names = [re.sub(r"^\d+_", "", Path(f).name) for f in toc_files()]
+    assert names == PLANNED
+
+
+def test_every_toc_entry_exists_and_every_chapter_is_listed() -> None:
+    for f in toc_files():
+        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f
+    listed = set(toc_files())
+    for nb in NOTEBOOKS:
+        assert f"chapters/{nb.stem}" in listed, f"{nb.name} is not in _toc.yml"
+
+
+def test_config_is_offline_and_built_from_committed_outputs() -> None:
+    assert CONFIG["execute"]["execute_notebooks"] == "off"
+    assert CONFIG["repository"]["branch"] == "main"
+    assert "sphinx-mathjax-offline" in CONFIG["sphinx"]["extra_extensions"]
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    assert "jupyter-book>=1.0.4,<2" in (ROOT / "requirements.txt").read_text()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_starts_with_the_setup_cell(path: Path) -> None:
+    code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+    assert "".join(code[0]["source"]) == setup_cell_source(CONFIG["repository"]["url"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_was_executed_top_to_bottom_without_errors(path: Path) -> None:
+    code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1))
+    for cell in code:
+        assert not [o for o in cell["outputs"] if o["output_type"] == "error"], "".join(cell["source"])[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_follows_the_template(path: Path) -> None:
+    cells = load(path)["cells"]
+    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    code = [c for c in cells if c["cell_type"] == "code"]
+    tags = [set(c.get("metadata", {}).get("tags", [])) for c in code]
+    assert re.search(r"learning objectives", markdown, re.I), "no learning objectives"
+    assert sum("sizes(" in "".join(c["source"]) for c in code) == 1, "exactly one cell declares the sizes"
+    checks = [c for c, t in zip(code, tags) if "remove-cell" in t and "assert" in "".join(c["source"])]
+    assert checks, "no hidden check cell (tag remove-cell) asserting a claim"
+    assert len(re.findall(r"```\{exercise\}", markdown)) >= 3, "fewer than three exercises"
+    assert len(re.findall(r"```\{solution\}", markdown)) >= 3, "fewer than three solutions"
+    assert re.search(r"^## Summary", markdown, re.M), "no summary section"
+    assert re.search(r"```\{(foot)?bibliography\}", markdown), "no references"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_display_math_sits_on_its_own_lines(path: Path) -> None:
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            if "$$" in line:
+                assert line.strip().startswith("$$") and (line.strip() == "$$" or line.strip().endswith("$$")), line
+
+
+def test_glossary_links_to_chapters_that_exist() -> None:
+    text = (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\{doc\}`([^`]+)`", text)
+    assert len(targets) >= 20
+    for t in targets:
+        assert any((ROOT / "chapters" / f"{t}{s}").exists() for s in (".ipynb", ".md")), t
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()

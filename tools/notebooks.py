@@ -1,0 +1,74 @@
+"""Re-execute the book's chapters in place, or print how long each one takes.
+
+    python tools/notebooks.py run   [chapters/*.ipynb]   fresh kernel, top to bottom, outputs written back
+    python tools/notebooks.py times [chapters/*.ipynb]   table of the execution time recorded by the last run
+    python tools/notebooks.py times --measure [...]      execute again (without writing) and time it
+
+The profile comes from RESNET_BOOK_PROFILE (default here: quick). Each run records its wall time, profile and
+torch version in the notebook's metadata under "resnet_book", which is what `times` prints.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET_S = 180  # per chapter, quick profile, on the 2-core reference machine
+
+
+def execute(path: Path, write: bool, timeout: int = 1800) -> float:
+    """Run one notebook in a fresh kernel from its own folder; return the wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    os.environ.setdefault("RESNET_BOOK_PROFILE", "quick")
+    os.environ.setdefault("RESNET_BOOK_PROGRESS", "text")  # static HTML shows text bars, not dead widgets
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    if write:
+        import torch
+
+        nb.metadata["resnet_book"] = {"seconds": round(seconds, 1), "profile": os.environ["RESNET_BOOK_PROFILE"],
+                                      "torch": torch.__version__}
+        nbformat.write(nb, path)
+    return seconds
+
+
+def table(rows: list[tuple[str, float]]) -> str:
+    lines = [f"{'chapter':40s} {'seconds':>8s}  budget {BUDGET_S} s", "-" * 62]
+    for name, seconds in rows:
+        flag = "" if seconds <= BUDGET_S else "  OVER BUDGET"
+        lines.append(f"{name:40s} {seconds:8.1f}{flag}")
+    lines.append("-" * 62)
+    lines.append(f"{'whole book':40s} {sum(s for _, s in rows):8.1f}  budget 900 s")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["run", "times"])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--measure", action="store_true", help="with times: execute again instead of reading metadata")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    rows = []
+    for path in paths:
+        if args.command == "run" or args.measure:
+            print(f"executing {path} ...", flush=True)
+            seconds = execute(path, write=args.command == "run")
+        else:
+            seconds = nbformat.read(path, as_version=4).metadata.get("resnet_book", {}).get("seconds", float("nan"))
+        rows.append((path.stem, seconds))
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
