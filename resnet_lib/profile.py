@@ -1,0 +1,108 @@
+"""Quick (CPU) or full (GPU) sizes, the device, seeding and threads: what every chapter sets up once.
+
+A chapter runs in two profiles. *quick* fits the 2-core machine that re-executes the whole book in minutes;
+*full* is the paper's scale, for a GPU (Colab). The experiment code is the same; only the sizes differ, and
+`sizes()` is the one place a chapter declares them.
+"""
+from __future__ import annotations
+
+import os
+import random
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import torch
+
+PROFILE_VARIABLE = "RESNET_BOOK_PROFILE"
+THREADS_VARIABLE = "RESNET_BOOK_THREADS"
+PROFILES = ("quick", "full")
+
+
+def active_profile() -> str:
+    """The profile this run uses: set by the environment so the same notebook serves a laptop and a GPU."""
+    value = os.environ.get(PROFILE_VARIABLE, "auto").strip().lower() or "auto"
+    if value == "auto":
+        return "full" if torch.cuda.is_available() else "quick"
+    if value not in PROFILES:
+        raise ValueError(f"{PROFILE_VARIABLE} must be one of 'quick', 'full', 'auto', "
+                         f"got {PROFILE_VARIABLE}={os.environ[PROFILE_VARIABLE]!r}")
+    return value
+
+
+class Sizes(SimpleNamespace):
+    """Read-only, so a cell further down cannot quietly change an experiment's size after it was displayed.
+
+    The repr lists the sizes in declaration order: chapters display it, and nbval compares that output.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"sizes are read-only: change {name!r} in the sizes(quick=..., full=...) call")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"sizes are read-only: cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        return "Sizes(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
+
+
+def sizes(quick: dict[str, Any], full: dict[str, Any], profile: str | None = None) -> Sizes:
+    """Both profiles side by side in one call, so they cannot drift apart; returns the active one."""
+    for name, given in (("quick", quick), ("full", full)):
+        if not isinstance(given, dict):
+            raise TypeError(f"{name} must be a dict of sizes, got {name}={given!r}")
+        for key in given:
+            if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+                raise ValueError(f"{name} keys must be attribute names not starting with '_', got {key!r}")
+    missing_from_full = [k for k in quick if k not in full]
+    missing_from_quick = [k for k in full if k not in quick]
+    if missing_from_full or missing_from_quick:
+        raise ValueError("quick and full must declare the same sizes: "
+                         f"missing from full: {missing_from_full}, missing from quick: {missing_from_quick}")
+    if profile is None:
+        profile = active_profile()
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be 'quick', 'full' or None (the {PROFILE_VARIABLE} setting), "
+                         f"got profile={profile!r}")
+    return Sizes(**(quick if profile == "quick" else full))
+
+
+def device() -> torch.device:
+    """The GPU when there is one: the data and the model both live there, so nothing crosses the bus per step."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed every generator a chapter touches, so a re-run prints the same numbers (on CPU: bit for bit)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an int in [0, 2**32), got seed={seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Cap torch's threads so notebook kernels running side by side share the cores instead of fighting."""
+    if n is None and os.environ.get(THREADS_VARIABLE, "").strip():
+        text = os.environ[THREADS_VARIABLE].strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{THREADS_VARIABLE} must be a positive integer, got {THREADS_VARIABLE}={text!r}")
+        n = int(text)
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive int or None (use {THREADS_VARIABLE}), got n={n!r}")
+        torch.set_num_threads(n)
+    return torch.get_num_threads()
+
+
+def describe() -> str:
+    """One line for a chapter's first output, so every recorded result says where it came from."""
+    version = torch.__version__.split("+")[0]
+    return f"profile={active_profile()} device={device().type} threads={torch.get_num_threads()} torch={version}"
+
+
+def setup(seed: int = 0) -> torch.device:
+    """The one call at the top of every chapter: seeded, threads capped, and the device to put things on."""
+    seed_everything(seed)
+    set_threads()
+    return device()
