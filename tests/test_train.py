@@ -1,0 +1,172 @@
+"""resnet_lib.train: fit() learns, is bit-reproducible, resumes exactly, and rejects bad arguments."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from resnet_lib.data import Dataset
+from resnet_lib.train import History, evaluate, fit, learning_rate
+
+FAST = dict(epochs=3, lr=0.05, batch_size=32, progress=False)
+
+
+def deterministic(history: History) -> dict[str, list[float]]:
+    values = history.to_dict()
+    del values["seconds"]  # wall time: the one field allowed to differ
+    return values
+
+
+def same_weights(a: nn.Module, b: nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_fit_learns_and_fills_the_history(tiny_net: nn.Module, tiny_data: Dataset) -> None:
+    before = evaluate(tiny_net, tiny_data.val_x, tiny_data.val_y)[1]
+    history = fit(tiny_net, tiny_data, **FAST, log_steps=True)
+    assert history.epochs == 3 and len(history.seconds) == 3 and len(history.step_loss) == 3 * (320 // 32)
+    assert history.final("val_err") < min(before, 0.3)
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert history.lr == [0.05, 0.05, 0.005]  # step schedule: /10 at half of training (step 15 of 30)
+    assert all(0 <= e <= 1 for e in history.train_err + history.val_err)
+    assert History.from_dict(history.to_dict()) == history
+    assert repr(history).startswith("History(3 epochs: train_err=")
+
+
+def test_two_seeded_runs_give_identical_histories(tiny_data: Dataset, make_net: Callable[[], nn.Module]) -> None:
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = make_net()
+        runs.append((model, fit(model, tiny_data, **FAST, augment=True, log_steps=True, seed=5)))
+    assert deterministic(runs[0][1]) == deterministic(runs[1][1])
+    assert same_weights(runs[0][0], runs[1][0])
+    torch.manual_seed(0)
+    other = fit(make_net(), tiny_data, **FAST, augment=True, log_steps=True, seed=6)
+    assert deterministic(other) != deterministic(runs[0][1])  # the seed drives shuffling and augmentation
+
+
+class Interrupted(Exception):
+    pass
+
+
+class StopsAfter(nn.Module):
+    """Raises in the middle of training, after `steps` training steps: a kernel dying mid-epoch."""
+
+    def __init__(self, net: nn.Module, steps: int | None) -> None:
+        super().__init__()
+        self.net, self.steps = net, steps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and self.steps is not None:
+            if self.steps == 0:
+                raise Interrupted
+            self.steps -= 1
+        return self.net(x)
+
+
+def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(tiny_data: Dataset, tmp_path: Path,
+                                                                 make_net: Callable[[], nn.Module]) -> None:
+    settings = dict(FAST, epochs=4, augment=True, log_steps=True, seed=1)
+    torch.manual_seed(0)
+    straight = StopsAfter(make_net(), None)
+    expected = fit(straight, tiny_data, **settings, checkpoint=tmp_path / "straight.pt")
+
+    torch.manual_seed(0)
+    with pytest.raises(Interrupted):  # dies 3 steps into epoch 3: epochs 1-2 are checkpointed
+        fit(StopsAfter(make_net(), 2 * 10 + 3), tiny_data, **settings, checkpoint=tmp_path / "run.pt")
+    state = torch.load(tmp_path / "run.pt", weights_only=True)
+    assert state["epoch"] == 2 and len(state["history"]["val_err"]) == 2
+    torch.manual_seed(123)  # a different initialisation: the checkpoint's weights must win
+    resumed_model = StopsAfter(make_net(), None)
+    resumed = fit(resumed_model, tiny_data, **settings, checkpoint=tmp_path / "run.pt")
+    assert deterministic(resumed) == deterministic(expected)
+    assert same_weights(resumed_model, straight)
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically: no temporary file left behind
+
+    finished = StopsAfter(make_net(), 0)  # a finished checkpoint: nothing left to train, weights loaded
+    assert deterministic(fit(finished, tiny_data, **settings, checkpoint=tmp_path / "run.pt")) == deterministic(expected)
+    assert same_weights(finished, straight)
+
+
+def test_checkpoint_loads_with_weights_only_and_rejects_another_configuration(
+        tiny_net: nn.Module, tiny_data: Dataset, tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "run.pt"
+    fit(tiny_net, tiny_data, **dict(FAST, epochs=1), checkpoint=path)
+    state = torch.load(path, weights_only=True)
+    assert {"model", "optimizer", "scheduler", "history", "epoch", "generator", "config"} <= set(state)
+    assert isinstance(state["generator"], torch.Tensor) and isinstance(state["history"]["lr"], list)
+    with pytest.raises(ValueError, match=r"checkpoint .* different run \(lr: 0.05 != 0.1\).*resume=False"):
+        fit(tiny_net, tiny_data, **dict(FAST, epochs=1, lr=0.1), checkpoint=path)
+    fresh = fit(tiny_net, tiny_data, **dict(FAST, epochs=1, lr=0.1), checkpoint=path, resume=False)
+    assert torch.load(path, weights_only=True)["history"]["train_loss"] == fresh.train_loss
+
+
+def test_full_profile_path_bf16_autocast_and_channels_last(tiny_net: nn.Module, tiny_data: Dataset) -> None:
+    history = fit(tiny_net, tiny_data, **dict(FAST, epochs=2), amp=True, channels_last=True, augment=True,
+                  schedule="onecycle", warmup_epochs=1)
+    assert all(math.isfinite(v) for v in history.train_loss + history.val_loss)
+    assert tiny_net[0].weight.is_contiguous(memory_format=torch.channels_last)
+    loss, err = evaluate(tiny_net, tiny_data.val_x, tiny_data.val_y, batch_size=7, amp=True)
+    assert math.isfinite(loss) and 0 <= err <= 1
+
+
+def test_evaluate_restores_the_mode_and_matches_a_direct_computation(tiny_net: nn.Module, tiny_data: Dataset) -> None:
+    tiny_net.train()
+    loss, err = evaluate(tiny_net, tiny_data.val_x, tiny_data.val_y, batch_size=7)
+    assert tiny_net.training
+    tiny_net.eval()
+    with torch.no_grad():
+        logits = tiny_net(tiny_data.val_x)
+    assert loss == pytest.approx(nn.functional.cross_entropy(logits, tiny_data.val_y).item(), rel=1e-5)
+    assert err == pytest.approx((logits.argmax(1) != tiny_data.val_y).float().mean().item())
+    assert not tiny_net.training
+
+
+def test_learning_rate_schedules() -> None:
+    steps = [learning_rate(s, 100, lr=0.1) for s in (0, 49, 50, 74, 75, 99)]
+    assert steps == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+    assert learning_rate(5, 100, lr=0.1, warmup_steps=10) == pytest.approx(0.01)
+    assert learning_rate(0, 100, lr=0.1, schedule="cosine") == pytest.approx(0.1)
+    assert learning_rate(50, 100, lr=0.1, schedule="cosine") == pytest.approx(0.05)
+    assert learning_rate(30, 100, lr=0.1, schedule="onecycle") == pytest.approx(0.1)
+    assert learning_rate(0, 100, lr=0.1, schedule="onecycle") == pytest.approx(0.01)
+    assert learning_rate(77, 100, lr=0.1, schedule="constant") == 0.1
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"epochs": 0}, ValueError, r"epochs must be an int above 0, got epochs=0"),
+    ({"epochs": 2.5}, ValueError, r"epochs must be an int above 0, got epochs=2.5"),
+    ({"lr": -0.1}, ValueError, r"lr must be a number above 0, got lr=-0.1"),
+    ({"batch_size": 0}, ValueError, r"batch_size must be an int above 0, got batch_size=0"),
+    ({"batch_size": 1000}, ValueError, r"batch_size must be at most the 320 training images, got batch_size=1000"),
+    ({"schedule": "linear"}, ValueError, r"schedule must be one of step, cosine, onecycle, constant, got schedule='linear'"),
+    ({"milestones": (0.5, 2)}, ValueError, r"milestones must be fractions .*got milestones=\(0.5, 2\)"),
+    ({"warmup_epochs": 3}, ValueError, r"warmup_epochs must be less than epochs=3, got warmup_epochs=3"),
+    ({"weight_decay": -1}, ValueError, r"weight_decay must be a number of at least 0, got weight_decay=-1"),
+])
+def test_fit_rejects_bad_arguments(tiny_net: nn.Module, tiny_data: Dataset, kwargs: dict, error: type,
+                                   match: str) -> None:
+    with pytest.raises(error, match=match):
+        fit(tiny_net, tiny_data, **{**FAST, **kwargs})
+
+
+def test_fit_rejects_what_is_not_a_dataset_or_a_model(tiny_net: nn.Module, tiny_data: Dataset) -> None:
+    with pytest.raises(TypeError, match=r"data must have tensors .*got data of type tuple"):
+        fit(tiny_net, (tiny_data.train_x, tiny_data.train_y), **FAST)
+    with pytest.raises(TypeError, match=r"model must be a torch.nn.Module, got model of type function"):
+        fit(lambda x: x, tiny_data, **FAST)  # type: ignore[arg-type]
+
+
+def test_history_helpers_reject_bad_names() -> None:
+    with pytest.raises(ValueError, match=r"metric must be one of .*got metric='accuracy'"):
+        History().final("accuracy")
+    with pytest.raises(ValueError, match="no epoch has finished"):
+        History().final("val_err")
+    with pytest.raises(ValueError, match=r"unknown keys \['acc'\]"):
+        History.from_dict({"acc": [1.0]})
