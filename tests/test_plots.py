@@ -1,0 +1,180 @@
+"""Plots return Figures with the expected lines and axes; widgets work live and degrade to static text."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from resnet_lib import plots, widgets  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
+@dataclass
+class FakeHistory:
+    """Stands in for ``resnet_lib.train.History``: plots read attributes, never import train.py."""
+
+    train_loss: list[float] = field(default_factory=lambda: [2.0, 1.0, 0.5])
+    train_err: list[float] = field(default_factory=lambda: [0.5, 0.3, 0.1])
+    val_loss: list[float] = field(default_factory=lambda: [2.1, 1.2, 0.8])
+    val_err: list[float] = field(default_factory=lambda: [0.6, 0.4, 0.25])
+
+
+# --------------------------------------------------------------------------- plot_history
+
+
+def test_plot_history_one_panel_solid_train_dashed_held_out_in_percent() -> None:
+    runs = {"plain-20": FakeHistory(), "plain-56": FakeHistory().__dict__}  # attributes or keys
+    fig = plots.plot_history(runs)
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 4
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
+    np.testing.assert_allclose(lines[0].get_ydata(), [50, 30, 10])
+    np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])
+    assert fig.axes[0].get_ylabel() == "error (%)" and fig.axes[0].get_xlabel() == "epoch"
+
+
+def test_plot_history_with_the_real_history_class() -> None:
+    train = pytest.importorskip("resnet_lib.train")
+    history = train.History(train_loss=[1.0, 0.5], train_err=[0.4, 0.2], val_loss=[1.1, 0.7], val_err=[0.45, 0.3])
+    fig = plots.plot_history({"run": history})
+    np.testing.assert_allclose(fig.axes[0].get_lines()[1].get_ydata(), [45, 30])
+
+
+def test_plot_history_losses_and_errors_get_separate_panels() -> None:
+    fig = plots.plot_history(
+        {"a": FakeHistory(), "b": FakeHistory(), "c": FakeHistory()},
+        metrics=("train_loss", "val_loss", "train_err", "val_err"),
+        title="three runs",
+    )
+    assert len(fig.axes) == 2
+    assert [len(ax.get_lines()) for ax in fig.axes] == [6, 6]
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "error (%)"]
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), [2.0, 1.0, 0.5])  # losses unscaled
+
+
+def test_plot_history_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="metrics must be among .* got 'test_err'"):
+        plots.plot_history({"a": FakeHistory()}, metrics=("test_err",))
+    with pytest.raises(ValueError, match="metrics must be a non-empty tuple"):
+        plots.plot_history({"a": FakeHistory()}, metrics="val_err")
+    with pytest.raises(ValueError, match=r"histories\['a'\] has no 'val_err'"):
+        plots.plot_history({"a": {"train_err": [0.1]}})
+    with pytest.raises(ValueError, match="histories must be a non-empty dict"):
+        plots.plot_history({})
+    with pytest.raises(TypeError, match="histories must be a dict, got histories of type list"):
+        plots.plot_history([FakeHistory()])  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- other plots
+
+
+def test_plot_layer_norms_one_line_per_run_on_a_log_scale() -> None:
+    norms = {"plain": {"conv1": 1e-4, "conv2": 1e-2, "fc": 1.0}, "residual": {"conv1": 0.3, "conv2": 0.5, "fc": 1.0}}
+    fig = plots.plot_layer_norms(norms)
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1 and len(ax.get_lines()) == 2 and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1, 2, 3])
+    assert plots.plot_layer_norms(norms, log=False).axes[0].get_yscale() == "linear"
+    with pytest.raises(ValueError, match=r"norms\['plain'\] must be a non-empty dict"):
+        plots.plot_layer_norms({"plain": {}})
+
+
+def test_plot_bars_one_bar_per_value() -> None:
+    fig = plots.plot_bars({"ResNet-18": 11.7, "ResNet-34": 21.8, "ResNet-50": 25.6}, ylabel="parameters (M)")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3
+    assert [p.get_height() for p in ax.patches] == [11.7, 21.8, 25.6]
+    assert ax.get_ylabel() == "parameters (M)"
+    assert plots.plot_bars({"a": 1.0, "b": 1000.0}, log=True).axes[0].get_yscale() == "log"
+
+
+def test_plot_autocorrelation_one_line_per_net_plus_the_zero_line() -> None:
+    fig = plots.plot_autocorrelation({"feedforward": [1.0, 0.1, 0.0], "residual": np.array([1.0, 0.8, 0.6])})
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 3
+    np.testing.assert_allclose(ax.get_lines()[1].get_xdata(), [0, 1, 2])
+    assert ax.get_xlabel().startswith("lag")
+
+
+def test_plot_lesion_single_result_and_comparison() -> None:
+    result = {"baseline": 0.08, "layer1.0": 0.09, "layer1.1": 0.1, "layer2.1": 0.12}
+    fig = plots.plot_lesion(result)
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 2  # errors per skipped block + the dashed baseline
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [9, 10, 12])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["layer1.0", "layer1.1", "layer2.1"]
+
+    plain = {"baseline": 0.1, "layer1.0": 0.9, "layer1.1": 0.88, "layer2.1": 0.9}
+    fig = plots.plot_lesion({"ResNet-20": result, "plain-20": plain}, title="lesions")
+    assert len(fig.axes[0].get_lines()) == 4
+    assert fig.axes[0].get_title() == "lesions"
+    with pytest.raises(ValueError, match="baseline"):
+        plots.plot_lesion({"layer1.0": 0.5})
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def test_conv_output_formula_shows_each_step() -> None:
+    assert widgets.conv_output_formula(224, 7, 2, 3) == "⌊(224 + 2·3 − 1·(7 − 1) − 1) / 2⌋ + 1 = ⌊223 / 2⌋ + 1 = 112"
+    with pytest.raises(ValueError, match="stride must be a positive integer, got stride=0"):
+        widgets.conv_output_formula(224, 7, 0, 3)
+
+
+def test_conv_output_table_has_the_resnet_examples() -> None:
+    table = widgets.conv_output_table()
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(widgets.EXAMPLES)
+    assert "| ResNet stem: 7x7 conv, stride 2 | 224 | 7 | 2 | 3 | 1 | **112** |" in lines
+    assert "| ResNet stem: 3x3 max pool, stride 2 | 112 | 3 | 2 | 1 | 1 | **56** |" in lines
+    assert "| CIFAR ResNet: 3x3 conv | 32 | 3 | 1 | 1 | 1 | **32** |" in lines
+    assert widgets.conv_output_table([("no dilation given", 8, 3, 1, 0)]).endswith("| 8 | 3 | 1 | 0 | 1 | **6** |")
+    with pytest.raises(ValueError, match=r"examples\[0\]"):
+        widgets.conv_output_table([(224, 7)])
+    with pytest.raises(ValueError, match="examples must be a non-empty list"):
+        widgets.conv_output_table([])
+
+
+def test_conv_output_explorer_updates_when_a_slider_moves() -> None:
+    pytest.importorskip("ipywidgets")
+    box = widgets.conv_output_explorer()
+    sliders = {child.description: child for child in box.children[:-1]}
+    result = box.children[-1]
+    assert list(sliders) == ["size", "kernel", "stride", "padding", "dilation"]
+    assert "224×224 input → 112×112 output" in result.value
+    sliders["size"].value = 32
+    assert "32×32 input → 16×16 output" in result.value
+    sliders["padding"].value = 0
+    sliders["kernel"].value = 15
+    sliders["size"].value = 8
+    assert "No output" in result.value and "kernel spans 15 pixels" in result.value
+
+
+def test_conv_output_explorer_without_ipywidgets_shows_the_static_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` raise ImportError
+    shown = widgets.conv_output_explorer()
+    text = getattr(shown, "data", shown)  # IPython Markdown, or the bare string without IPython
+    assert text == widgets.conv_output_table()
+
+
+def test_conv_output_explorer_rejects_bad_start_values() -> None:
+    with pytest.raises(ValueError, match=r"stride must be an integer in \[1, 8\], got stride=0"):
+        widgets.conv_output_explorer(stride=0)
+    with pytest.raises(ValueError, match="size must be an integer"):
+        widgets.conv_output_explorer(size=1000)
