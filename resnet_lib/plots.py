@@ -257,3 +257,42 @@ def plot_lesion(
             ax.set_title(title)
         fig.tight_layout()
     return fig
+
+
+def plot_images(
+    images: Any,
+    labels: Any,
+    classes: Sequence[str],
+    mean: Sequence[float] | None = None,
+    std: Sequence[float] | None = None,
+    ncols: int = 8,
+) -> Figure:
+    """A grid of images with their class names: look at the data before training on it.
+
+    ``mean``/``std`` undo the per-channel normalisation so the pictures look like photos again.
+    """
+    x = np.asarray(images.detach().cpu() if hasattr(images, "detach") else images, dtype=np.float32)
+    y = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels)
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"images must be a non-empty batch of shape (N, C, H, W), got shape {x.shape}")
+    if len(y) != len(x):
+        raise ValueError(f"labels must have one entry per image, got {len(y)} labels for {len(x)} images")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int, got ncols={ncols!r}")
+    channels = x.shape[1]
+    if mean is not None and std is not None:
+        x = x * np.asarray(std, dtype=np.float32).reshape(1, channels, 1, 1) + np.asarray(
+            mean, dtype=np.float32).reshape(1, channels, 1, 1)
+    x = np.clip(x, 0.0, 1.0).transpose(0, 2, 3, 1)
+    ncols = min(ncols, len(x))
+    nrows = -(-len(x) // ncols)
+    with _style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.25 * nrows), squeeze=False)
+        for index, ax in enumerate(axes.flat):
+            ax.axis("off")
+            if index < len(x):
+                image = x[index, :, :, 0] if channels == 1 else x[index]
+                ax.imshow(image, cmap="gray" if channels == 1 else None, vmin=0, vmax=1)
+                ax.set_title(classes[int(y[index])], fontsize=8)
+        fig.tight_layout()
+    return fig

@@ -22,7 +22,7 @@ def setup_cell_source(url: str) -> str:
             "import sys\n"
             "\n"
             "if \"google.colab\" in sys.modules:\n"
-            f"    %pip install -q git+{url}@main\n")
+            f"    %pip install -q git+{url}@main")
 
 
 def toc_files() -> list[str]:

@@ -178,3 +178,17 @@ def test_conv_output_explorer_rejects_bad_start_values() -> None:
         widgets.conv_output_explorer(stride=0)
     with pytest.raises(ValueError, match="size must be an integer"):
         widgets.conv_output_explorer(size=1000)
+
+
+def test_plot_images_draws_one_panel_per_image_and_checks_shapes() -> None:
+    import torch
+    from resnet_lib.plots import plot_images
+
+    images, labels = torch.rand(10, 1, 8, 8), torch.arange(10) % 3
+    fig = plot_images(images, labels, ["a", "b", "c"], mean=[0.5], std=[0.2], ncols=4)
+    assert sum(1 for ax in fig.axes if ax.images) == 10
+    assert fig.axes[1].get_title() == "b"
+    with pytest.raises(ValueError, match="labels must have one entry per image"):
+        plot_images(images, labels[:3], ["a", "b", "c"])
+    with pytest.raises(ValueError, match="images must be a non-empty batch"):
+        plot_images(torch.rand(8, 8), labels, ["a"])
