@@ -185,6 +185,42 @@ def gradient_norms(
     }
 
 
+def output_gradient_norms(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
+) -> dict[str, float]:
+    """Norm of the loss gradient with respect to each conv/linear layer's *output*, in forward order.
+
+    This is the backward signal of the chain rule, the quantity that is multiplied by one Jacobian per layer on
+    its way to the input: where each factor is below (above) one in scale, it vanishes (explodes) geometrically.
+    Weight gradients hide this, since they also carry the forward activations. The loss is a batch mean, so the
+    norm is scaled back to the size of one example's; the model's mode and BatchNorm statistics are left as they were.
+    """
+    _check_model(model)
+    _check_batch(x, y)
+    layers = _weighted_layers(model)
+    if not layers:
+        raise ValueError("model has no Conv2d or Linear layer")
+    outputs: dict[str, torch.Tensor] = {}
+
+    def make_hook(name: str) -> HookFn:
+        def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> torch.Tensor:
+            outputs.setdefault(name, output)
+            return output.clone()  # an in-place ReLU downstream then changes the clone, not the probed tensor
+
+        return hook
+
+    device = _device_of(model)
+    with _untouched(model), torch.enable_grad(), forward_hooks(layers, make_hook):
+        loss = loss_fn(model(x.to(device)), y.to(device))
+        names = list(outputs)
+        grads = torch.autograd.grad(loss, [outputs[n] for n in names], allow_unused=True)
+    scale = len(x) ** 0.5
+    return {name: 0.0 if g is None else float(g.norm()) * scale for name, g in zip(names, grads)}
+
+
 def activation_stats(
     model: nn.Module,
     x: torch.Tensor,

@@ -443,3 +443,26 @@ def test_lesion_rejects_bad_input() -> None:
         probes.lesion(nn.Linear(2, 2), x, y)
     with pytest.raises(TypeError, match="x must be a torch.Tensor"):
         probes.lesion(_Lesionable(), [[1.0, 2.0]], y)  # type: ignore[arg-type]
+
+
+def test_output_gradient_norms_shrink_geometrically_with_small_weights() -> None:
+    from resnet_lib.probes import output_gradient_norms
+
+    torch.manual_seed(0)
+    layers = []
+    for _ in range(12):
+        layers += [nn.Linear(32, 32, bias=False), nn.ReLU(inplace=True)]
+    model = nn.Sequential(*layers, nn.Linear(32, 4))
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_normal_(layer.weight)
+    x, y = torch.randn(64, 32), torch.randint(0, 4, (64,))
+    healthy = list(output_gradient_norms(model, x, y).values())
+    with torch.no_grad():
+        for layer in model[:-1]:
+            if isinstance(layer, nn.Linear):
+                layer.weight.mul_(0.5)
+    shrunk = list(output_gradient_norms(model, x, y).values())
+    assert len(shrunk) == 13 and model.training
+    assert shrunk[0] / shrunk[-2] < 0.5 ** 8  # twelve factors of about 1/2 between the first and the last hidden layer
+    assert 0.05 < healthy[0] / healthy[-2] < 20
