@@ -288,10 +288,12 @@ def random_crop_flip(x: torch.Tensor, pad: int = 4, generator: torch.Generator |
         raise ValueError(f"pad must be an int of at least 0, got pad={pad!r}")
     n, channels, height, width = x.shape
     shifts = torch.randint(0, 2 * pad + 1, (2, n), generator=generator)
-    flips = torch.rand(n, generator=generator) < 0.5
-    rows = (shifts[0, :, None] + torch.arange(height)).to(x.device)  # n x height, rows of the padded image
-    cols = shifts[1, :, None] + torch.arange(width)
-    cols = torch.where(flips[:, None], cols.flip(1), cols).to(x.device)  # n x width, reversed when flipped
+    flips = (torch.rand(n, generator=generator) < 0.5).long()
+    # one small copy to the device, non-blocking: a GPU keeps computing while the next batch is prepared
+    row_shift, col_shift, flip = torch.cat([shifts, flips[None]]).to(x.device, non_blocking=True)[:, :, None]
+    rows = row_shift + torch.arange(height, device=x.device)  # n x height: rows of the padded image
+    cols = col_shift + torch.arange(width, device=x.device)
+    cols = torch.where(flip.bool(), cols.flip(1), cols)  # n x width, reversed where flipped
     padded = F.pad(x, (pad, pad, pad, pad))
     batch = torch.arange(n, device=x.device)[:, None, None, None]
     channel = torch.arange(channels, device=x.device)[None, :, None, None]
@@ -313,7 +315,7 @@ def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, *, shuffle: bool,
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got batch_size={batch_size!r}")
     count = len(x)
-    order = torch.randperm(count, generator=generator).to(x.device) if shuffle else None
+    order = torch.randperm(count, generator=generator).to(x.device, non_blocking=True) if shuffle else None
     stop = count - count % batch_size if drop_last else count
     for start in range(0, stop, batch_size):
         if order is None:

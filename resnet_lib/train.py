@@ -217,7 +217,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     history, first_epoch = History(), 0
     path = None if checkpoint is None else Path(checkpoint)
     if path is not None and resume and path.exists():
-        state = torch.load(path, map_location=device, weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)  # RNG states must stay on the CPU
         differences = [f"{k}: {state['config'].get(k)!r} != {v!r}" for k, v in config.items()
                        if state["config"].get(k) != v]
         if differences:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,3 +171,15 @@ def test_history_helpers_reject_bad_names() -> None:
         History().final("val_err")
     with pytest.raises(ValueError, match=r"unknown keys \['acc'\]"):
         History.from_dict({"acc": [1.0]})
+
+
+def test_text_progress_bar_shows_epoch_loss_err_and_is_sanitised_for_nbval(
+        tiny_net: nn.Module, tiny_data: Dataset, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RESNET_BOOK_PROGRESS", "text")
+    fit(tiny_net, tiny_data, **dict(FAST, epochs=2, progress=True), desc="tiny")
+    bar = capsys.readouterr().err
+    assert "tiny: 100%" in bar and "epoch 2/2 loss " in bar and " err " in bar and "val_err " in bar
+    config = (Path(__file__).parent / "nbval_sanitize.cfg").read_text()
+    pattern = re.search(r"\[tqdm progress bars\]\nregex: (.*)\n", config).group(1)
+    assert re.sub(pattern, "<progress bar>", bar).strip().replace("<progress bar>", "") == ""
