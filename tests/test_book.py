@@ -108,3 +108,9 @@ def test_glossary_links_to_chapters_that_exist() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_stores_no_widget_state(path: Path) -> None:
+    # With widget state in the metadata, myst-nb makes every page load the widget manager from a CDN.
+    assert "widgets" not in load(path).get("metadata", {}), "re-execute with `make refresh` (stores no widget state)"

@@ -25,9 +25,11 @@ BUDGET_S = 180  # per chapter, quick profile, on the 2-core reference machine
 def execute(path: Path, write: bool, timeout: int = 1800) -> float:
     """Run one notebook in a fresh kernel from its own folder; return the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # state of an earlier run
     os.environ.setdefault("RESNET_BOOK_PROFILE", "quick")
     os.environ.setdefault("RESNET_BOOK_PROGRESS", "text")  # static HTML shows text bars, not dead widgets
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True,
+    # No stored widget state: myst-nb would then pull the widget manager from a CDN, which offline readers lack.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True, store_widget_state=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
