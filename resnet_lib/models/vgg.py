@@ -1,0 +1,204 @@
+"""VGG (Simonyan and Zisserman, 2015) as torchvision builds it, plus small trainable variants.
+
+Only 3x3 convolutions, channels doubling after each 2x2 max pool up to 512. At the defaults every builder
+matches torchvision's model of the same name (parameter count and ``state_dict`` keys), so weights load
+both ways. ``width``, ``hidden`` and ``image_size`` shrink it enough to train on a CPU.
+"""
+
+import torch
+import torch.nn as nn
+
+from .blocks import check_input, check_number, check_positive_int, kaiming_init_, output_size
+
+# Paper configurations A, B, D, E by depth (weight layers). Numbers are conv widths for width=64, "M" a max pool.
+VGG_CONFIGS: dict[int, list[int | str]] = {
+    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    19: [
+        64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"
+    ],
+}
+
+
+def make_layers(
+    config: list[int | str],
+    batch_norm: bool = False,
+    in_channels: int = 3,
+    width: int = 64,
+    image_size: int = 224,
+) -> tuple[nn.Sequential, int, int]:
+    """The convolutional part; returns it with its output channels and map size.
+
+    Widths scale with ``width``: 64, 128, 256, 512 become 1, 2, 4 and 8 times ``width``.
+    A 2x2 max pool is left out once the map is 1x1, so 28x28 and 16x16 inputs still work: the pools that
+    remain shrink the map to 1x1 and the net keeps all its convolutions.
+    """
+    layers: list[nn.Module] = []
+    channels, size = in_channels, image_size
+    for item in config:
+        if item == "M":
+            if size >= 2:
+                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+                size = output_size(size, kernel_size=2, stride=2)
+            continue
+        out_channels = int(item) // 64 * width
+        layers.append(nn.Conv2d(channels, out_channels, kernel_size=3, padding=1))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(out_channels))
+        layers.append(nn.ReLU(inplace=True))
+        channels = out_channels
+    return nn.Sequential(*layers), channels, size
+
+
+class VGG(nn.Module):
+    """Stacks of 3x3 convolutions, then three fully connected layers with dropout.
+
+    The adaptive average pool targets ``min(7, final map size)``: 7x7 at 224x224 as torchvision, the real map
+    (no blown-up copy) for small inputs, which keeps the first fully connected layer small.
+    """
+
+    def __init__(
+        self,
+        depth: int = 16,
+        batch_norm: bool = False,
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        width: int = 64,
+        hidden: int = 4096,
+        image_size: int = 224,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        if depth not in VGG_CONFIGS:
+            raise ValueError(f"depth must be one of {', '.join(map(str, VGG_CONFIGS))}, got depth={depth!r}")
+        if not isinstance(batch_norm, bool):
+            raise TypeError(f"batch_norm must be a bool, got batch_norm={batch_norm!r}")
+        check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("width", width)
+        check_positive_int("hidden", hidden)
+        check_positive_int("image_size", image_size)
+        check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        self.in_channels = in_channels
+
+        self.features, channels, size = make_layers(VGG_CONFIGS[depth], batch_norm, in_channels, width, image_size)
+        pooled = min(7, size)
+        self.avgpool = nn.AdaptiveAvgPool2d((pooled, pooled))
+        self.classifier = nn.Sequential(
+            nn.Linear(channels * pooled * pooled, hidden),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(hidden, num_classes),
+        )
+        kaiming_init_(self, init_linear=True)  # see kaiming_init_ for why not torchvision's N(0, 0.01^2)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
+        check_input(x, self.in_channels)
+        return self.features(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.forward_features(x)
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+def vgg11(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG configuration A (11 weight layers), 132.9M parameters at the defaults."""
+    return VGG(11, False, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg11_bn(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG-11 with BatchNorm after every convolution (not in the paper; it lets deep VGGs train from scratch)."""
+    return VGG(11, True, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg13(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG configuration B (13 weight layers), 133.0M parameters at the defaults."""
+    return VGG(13, False, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg13_bn(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG-13 with BatchNorm after every convolution."""
+    return VGG(13, True, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg16(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG configuration D (16 weight layers), 138.4M parameters at the defaults."""
+    return VGG(16, False, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg16_bn(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG-16 with BatchNorm after every convolution."""
+    return VGG(16, True, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg19(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG configuration E (19 weight layers), 143.7M parameters at the defaults."""
+    return VGG(19, False, num_classes, in_channels, width, hidden, image_size, dropout)
+
+
+def vgg19_bn(
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    width: int = 64,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> VGG:
+    """VGG-19 with BatchNorm after every convolution."""
+    return VGG(19, True, num_classes, in_channels, width, hidden, image_size, dropout)
