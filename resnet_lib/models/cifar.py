@@ -1,0 +1,131 @@
+"""The CIFAR-10 nets of He et al. 2016, section 4.2: residual nets of depth 6n+2 and their plain twins.
+
+Small enough to train on a CPU, and the setting where the paper shows the degradation problem:
+deeper plain nets train worse, deeper residual nets train better. Both are built from the same
+``BasicBlock`` as the ImageNet ResNet; the only difference is the shortcut.
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .blocks import blocks_per_stage, check_choice, check_input, check_positive_int, conv1x1, conv3x3, kaiming_init_
+from .resnet import BasicBlock
+
+SHORTCUTS = ("A", "B", "C")
+"""The paper's options: A zero-padding (no parameters), B projection where shapes change, C projection everywhere."""
+
+DEPTH_EXAMPLES = "20, 32, 44, 56, 110, 1202"
+
+
+class ZeroPadShortcut(nn.Module):
+    """Option A: keep every other pixel and append zero channels, so the shortcut adds no parameters.
+
+    That is what makes an option-A net and its plain twin exactly the same size.
+    """
+
+    def __init__(self, inplanes: int, planes: int, stride: int) -> None:
+        super().__init__()
+        if planes < inplanes:
+            raise ValueError(f"zero padding can only add channels, got inplanes={inplanes} > planes={planes}")
+        self.extra_channels = planes - inplanes
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x[:, :, :: self.stride, :: self.stride]
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))  # pad order: W, H, then channels
+
+    def extra_repr(self) -> str:
+        return f"extra_channels={self.extra_channels}, stride={self.stride}"
+
+
+class CifarResNet(nn.Module):
+    """3x3 stem (``width`` filters), three stages of n BasicBlocks (width, 2*width, 4*width filters,
+    halving the map at the start of stages 2 and 3), global average pool and one fc: 6n+2 weight layers.
+
+    ``shortcut`` is "A", "B", "C" or "none" (the plain net: no shortcut at all).
+    """
+
+    def __init__(
+        self,
+        depth: int = 20,
+        shortcut: str = "A",
+        width: int = 16,
+        num_classes: int = 10,
+        in_channels: int = 3,
+    ) -> None:
+        super().__init__()
+        blocks = blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
+        self.shortcut = check_choice("shortcut", shortcut, (*SHORTCUTS, "none"))
+        check_positive_int("width", width)
+        check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        self.depth = depth
+        self.in_channels = in_channels
+
+        self.inplanes = width
+        self.conv1 = conv3x3(in_channels, width)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = self._make_layer(width, blocks)
+        self.layer2 = self._make_layer(2 * width, blocks, stride=2)
+        self.layer3 = self._make_layer(4 * width, blocks, stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(4 * width, num_classes)
+        kaiming_init_(self)
+
+    def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
+        layers: list[nn.Module] = []
+        for index in range(blocks):
+            block_stride = stride if index == 0 else 1
+            downsample = self._downsample(planes, block_stride)
+            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self.shortcut != "none"))
+            self.inplanes = planes
+        return nn.Sequential(*layers)
+
+    def _downsample(self, planes: int, stride: int) -> nn.Module | None:
+        """The shortcut module of one block; ``None`` means the identity (or no shortcut for the plain net)."""
+        changes_shape = stride != 1 or self.inplanes != planes
+        if self.shortcut == "C" or (self.shortcut == "B" and changes_shape):
+            return nn.Sequential(conv1x1(self.inplanes, planes, stride), nn.BatchNorm2d(planes))
+        if self.shortcut == "A" and changes_shape:
+            return ZeroPadShortcut(self.inplanes, planes, stride)
+        return None
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The layer3 map before pooling (8x8 for a 32x32 input): for probes."""
+        check_input(x, self.in_channels)
+        x = self.conv1(x)
+        x = self.bn1(x)
+        x = self.relu(x)
+
+        x = self.layer1(x)
+        x = self.layer2(x)
+        x = self.layer3(x)
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.forward_features(x)
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        return self.fc(x)
+
+
+def cifar_resnet(
+    depth: int,
+    shortcut: str = "A",
+    width: int = 16,
+    num_classes: int = 10,
+    in_channels: int = 3,
+) -> CifarResNet:
+    """Residual CIFAR net of depth 6n+2 (20 -> 0.27M parameters, 110 -> 1.7M with option A).
+
+    For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
+    """
+    check_choice("shortcut", shortcut, SHORTCUTS)
+    return CifarResNet(depth, shortcut, width, num_classes, in_channels)
+
+
+def cifar_plain(depth: int, width: int = 16, num_classes: int = 10, in_channels: int = 3) -> CifarResNet:
+    """The plain twin: the same layers with no shortcut, so exactly the parameters of option A."""
+    return CifarResNet(depth, "none", width, num_classes, in_channels)
