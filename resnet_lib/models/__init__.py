@@ -1,0 +1,65 @@
+"""Every network of the book, built by name.
+
+- ``alexnet``, ``vgg11`` ... ``vgg19_bn``: the pre-ResNet baselines (torchvision-compatible at the defaults)
+- ``resnet18`` ... ``resnet152``: ImageNet ResNets (torchvision-compatible)
+- ``cifar_resnet``, ``cifar_plain``: the CIFAR nets of depth 6n+2 and their plain twins
+- ``preact_resnet``: pre-activation nets and the unit and shortcut variants of "Identity Mappings"
+
+``get_model("cifar_resnet", depth=20)`` builds any of them from a name, e.g. one read from a config.
+"""
+
+from collections.abc import Callable
+
+import torch.nn as nn
+
+from .alexnet import AlexNet, alexnet
+from .blocks import conv1x1, conv3x3
+from .cifar import CifarResNet, ZeroPadShortcut, cifar_plain, cifar_resnet
+from .preact import PreActResNet, PreActUnit, preact_resnet
+from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
+from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+
+MODELS: dict[str, Callable[..., nn.Module]] = {
+    "alexnet": alexnet,
+    "vgg11": vgg11,
+    "vgg11_bn": vgg11_bn,
+    "vgg13": vgg13,
+    "vgg13_bn": vgg13_bn,
+    "vgg16": vgg16,
+    "vgg16_bn": vgg16_bn,
+    "vgg19": vgg19,
+    "vgg19_bn": vgg19_bn,
+    "resnet18": resnet18,
+    "resnet34": resnet34,
+    "resnet50": resnet50,
+    "resnet101": resnet101,
+    "resnet152": resnet152,
+    "cifar_resnet": cifar_resnet,
+    "cifar_plain": cifar_plain,
+    "preact_resnet": preact_resnet,
+}
+
+
+def get_model(name: str, **kwargs: object) -> nn.Module:
+    """Build a model from its name, so experiments can be described by plain strings and dicts."""
+    if not isinstance(name, str) or name not in MODELS:
+        raise ValueError(f"name must be one of {', '.join(MODELS)}, got name={name!r}")
+    return MODELS[name](**kwargs)
+
+
+__all__ = [
+    "MODELS",
+    "get_model",
+    "AlexNet",
+    "VGG",
+    "ResNet",
+    "BasicBlock",
+    "Bottleneck",
+    "CifarResNet",
+    "ZeroPadShortcut",
+    "PreActResNet",
+    "PreActUnit",
+    "conv1x1",
+    "conv3x3",
+    *MODELS,
+]
