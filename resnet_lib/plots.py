@@ -1,7 +1,7 @@
 """The figures every chapter draws, in one consistent style.
 
-Each function returns its ``Figure`` (a notebook shows it; tests count its
-lines). Runs keep their colour across panels, training curves are solid and
+Each function returns its ``Figure`` (a notebook shows it as the cell's value; tests count its
+lines). Figures are made without pyplot, so no backend displays them a second time or keeps them alive. Runs keep their colour across panels, training curves are solid and
 held-out curves dashed, errors are shown in percent, as in the ResNet paper.
 """
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _colour(index: int) -> str:
 
 
 def _new_figure(ncols: int = 1, figsize: tuple[float, float] | None = None) -> tuple[Figure, list]:
-    fig, axes = plt.subplots(1, ncols, figsize=figsize or FIGSIZE, squeeze=False)
+    fig = Figure(figsize=figsize or FIGSIZE)
+    axes = fig.subplots(1, ncols, squeeze=False)
     return fig, list(axes[0])
 
 
@@ -287,7 +288,8 @@ def plot_images(
     ncols = min(ncols, len(x))
     nrows = -(-len(x) // ncols)
     with _style():
-        fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.25 * nrows), squeeze=False)
+        fig = Figure(figsize=(1.1 * ncols, 1.25 * nrows))
+        axes = fig.subplots(nrows, ncols, squeeze=False)
         for index, ax in enumerate(axes.flat):
             ax.axis("off")
             if index < len(x):
