@@ -9,6 +9,10 @@ from torch import nn
 
 from resnet_lib.data import Dataset
 
+# Tiny nets gain nothing from a second thread, and on a busy 2-core machine (pytest -n 2, notebooks alongside)
+# spinning OpenMP threads make every small op many times slower.
+torch.set_num_threads(1)
+
 
 def make_tiny_net(in_channels: int = 1, num_classes: int = 4) -> nn.Module:
     """Conv + BatchNorm, the parts of a ResNet the trainer has to handle (running stats, train/eval modes)."""
