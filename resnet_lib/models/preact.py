@@ -69,7 +69,8 @@ def _post_activation_branch(convs: list[nn.Conv2d], bn_last: bool) -> list[nn.Mo
 
 
 class PreActUnit(nn.Module):
-    """One residual unit: out = after_add(residual(preact(x)) + shortcut(x)).
+    """One residual unit: out = after_add(residual(preact(x)) + shortcut(x)), shortcut(preact(x)) where
+    the shape changes.
 
     ``preact`` is the unit's leading activation (only in units d and e), ``residual`` the rest of F and
     ``after_add`` what follows the addition; hook ``residual`` to see F alone.
@@ -89,6 +90,7 @@ class PreActUnit(nn.Module):
         check_choice("block", block, BLOCKS)
         check_choice("unit", unit, UNITS)
         check_choice("shortcut", shortcut, SHORTCUTS)
+        check_number("scale", scale, 0.0, float("inf"))
         if block == "bottleneck":
             out_planes = planes * 4
             convs = [conv1x1(inplanes, planes, stride), conv3x3(planes, planes), conv1x1(planes, out_planes)]
@@ -189,7 +191,7 @@ class PreActResNet(nn.Module):
         if unit == "full":
             self.final_activation = nn.Sequential(nn.BatchNorm2d(self.inplanes), nn.ReLU(inplace=True))
         elif unit == "relu_only_preact":
-            self.final_activation = nn.ReLU(inplace=True)
+            self.final_activation = nn.ReLU()  # not in place: keeps layer3's output intact for hooks
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(self.inplanes, num_classes)
         kaiming_init_(self)
