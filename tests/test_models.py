@@ -468,3 +468,52 @@ def test_grayscale_model_rejects_rgb() -> None:
     model = cifar_resnet(8, in_channels=1).eval()
     with pytest.raises(ValueError, match=r"expected 1 input channels \(in_channels=1\), got 3"):
         model(torch.randn(1, 3, 28, 28))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The constructed solution and nets without BatchNorm (the degradation chapter)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _randomise_batchnorm_(model: torch.nn.Module) -> None:
+    """Trained-looking BN statistics, so the identity construction is tested on more than the defaults."""
+    generator = torch.Generator().manual_seed(1)
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            n = module.num_features
+            module.running_mean.copy_(torch.randn(n, generator=generator) * 0.1)
+            module.running_var.copy_(torch.rand(n, generator=generator) + 0.5)
+            module.weight.data.copy_(torch.rand(n, generator=generator) + 0.5)
+            module.bias.data.copy_(torch.randn(n, generator=generator) * 0.1)
+
+
+@pytest.mark.parametrize("builder", [models.cifar_plain, models.cifar_resnet], ids=["plain", "resnet"])
+@pytest.mark.parametrize("batchnorm", [True, False], ids=["bn", "no-bn"])
+def test_deepen_computes_exactly_the_shallow_function(builder, batchnorm: bool) -> None:
+    torch.manual_seed(0)
+    shallow = builder(8, width=4, in_channels=1, batchnorm=batchnorm)
+    _randomise_batchnorm_(shallow)
+    deep = models.deepen(shallow.eval(), 20)
+    assert deep.depth == 20 and not deep.training
+    x = torch.randn(5, 1, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(deep(x), shallow(x), rtol=1e-5, atol=1e-5)
+
+
+def test_deepen_and_make_identity_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="depth must be at least"):
+        models.deepen(models.cifar_plain(20, width=4), 8)
+    with pytest.raises(ValueError, match="6n\\+2"):
+        models.deepen(models.cifar_plain(8, width=4), 21)
+    with pytest.raises(TypeError, match="model must be a CifarResNet"):
+        models.deepen(torch.nn.Linear(2, 2), 20)
+    with pytest.raises(ValueError, match="only a block that keeps the shape"):
+        models.make_identity_(models.cifar_plain(8, width=4).layer2[0])
+
+
+def test_cifar_nets_without_batchnorm_have_no_norm_layers() -> None:
+    net = models.cifar_plain(20, width=4, batchnorm=False)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert net(torch.randn(2, 3, 16, 16)).shape == (2, 10)
+    with pytest.raises(TypeError, match="batchnorm must be True or False"):
+        models.cifar_resnet(20, batchnorm="yes")

@@ -14,7 +14,7 @@ import torch.nn as nn
 
 from .alexnet import AlexNet, alexnet
 from .blocks import conv1x1, conv3x3
-from .cifar import CifarResNet, ZeroPadShortcut, cifar_plain, cifar_resnet
+from .cifar import CifarResNet, ZeroPadShortcut, cifar_plain, cifar_resnet, deepen, make_identity_
 from .preact import PreActResNet, PreActUnit, preact_resnet
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
@@ -57,6 +57,8 @@ __all__ = [
     "Bottleneck",
     "CifarResNet",
     "ZeroPadShortcut",
+    "deepen",
+    "make_identity_",
     "PreActResNet",
     "PreActUnit",
     "conv1x1",

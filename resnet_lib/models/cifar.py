@@ -5,6 +5,8 @@ deeper plain nets train worse, deeper residual nets train better. Both are built
 ``BasicBlock`` as the ImageNet ResNet; the only difference is the shortcut.
 """
 
+from collections.abc import Callable
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -39,11 +41,16 @@ class ZeroPadShortcut(nn.Module):
         return f"extra_channels={self.extra_channels}, stride={self.stride}"
 
 
+def _no_norm(channels: int) -> nn.Module:
+    return nn.Identity()
+
+
 class CifarResNet(nn.Module):
     """3x3 stem (``width`` filters), three stages of n BasicBlocks (width, 2*width, 4*width filters,
     halving the map at the start of stages 2 and 3), global average pool and one fc: 6n+2 weight layers.
 
-    ``shortcut`` is "A", "B", "C" or "none" (the plain net: no shortcut at all).
+    ``shortcut`` is "A", "B", "C" or "none" (the plain net: no shortcut at all). ``batchnorm=False`` leaves
+    out every BatchNorm layer, for experiments on the nets that came before it.
     """
 
     def __init__(
@@ -53,6 +60,7 @@ class CifarResNet(nn.Module):
         width: int = 16,
         num_classes: int = 10,
         in_channels: int = 3,
+        batchnorm: bool = True,
     ) -> None:
         super().__init__()
         blocks = blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
@@ -60,12 +68,17 @@ class CifarResNet(nn.Module):
         check_positive_int("width", width)
         check_positive_int("num_classes", num_classes)
         check_positive_int("in_channels", in_channels)
+        if not isinstance(batchnorm, bool):
+            raise TypeError(f"batchnorm must be True or False, got batchnorm={batchnorm!r}")
         self.depth = depth
+        self.width = width
         self.in_channels = in_channels
+        self.batchnorm = batchnorm
+        self.norm_layer: Callable[[int], nn.Module] = nn.BatchNorm2d if batchnorm else _no_norm
 
         self.inplanes = width
         self.conv1 = conv3x3(in_channels, width)
-        self.bn1 = nn.BatchNorm2d(width)
+        self.bn1 = self.norm_layer(width)
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._make_layer(width, blocks)
         self.layer2 = self._make_layer(2 * width, blocks, stride=2)
@@ -79,7 +92,8 @@ class CifarResNet(nn.Module):
         for index in range(blocks):
             block_stride = stride if index == 0 else 1
             downsample = self._downsample(planes, block_stride)
-            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self.shortcut != "none"))
+            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self.shortcut != "none",
+                                     self.norm_layer))
             self.inplanes = planes
         return nn.Sequential(*layers)
 
@@ -87,7 +101,7 @@ class CifarResNet(nn.Module):
         """The shortcut module of one block; ``None`` means the identity (or no shortcut for the plain net)."""
         changes_shape = stride != 1 or self.inplanes != planes
         if self.shortcut == "C" or (self.shortcut == "B" and changes_shape):
-            return nn.Sequential(conv1x1(self.inplanes, planes, stride), nn.BatchNorm2d(planes))
+            return nn.Sequential(conv1x1(self.inplanes, planes, stride), self.norm_layer(planes))
         if self.shortcut == "A" and changes_shape:
             return ZeroPadShortcut(self.inplanes, planes, stride)
         return None
@@ -117,15 +131,71 @@ def cifar_resnet(
     width: int = 16,
     num_classes: int = 10,
     in_channels: int = 3,
+    batchnorm: bool = True,
 ) -> CifarResNet:
     """Residual CIFAR net of depth 6n+2 (20 -> 0.27M parameters, 110 -> 1.7M with option A).
 
     For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
     """
     check_choice("shortcut", shortcut, SHORTCUTS)
-    return CifarResNet(depth, shortcut, width, num_classes, in_channels)
+    return CifarResNet(depth, shortcut, width, num_classes, in_channels, batchnorm)
 
 
-def cifar_plain(depth: int, width: int = 16, num_classes: int = 10, in_channels: int = 3) -> CifarResNet:
+def cifar_plain(depth: int, width: int = 16, num_classes: int = 10, in_channels: int = 3,
+                batchnorm: bool = True) -> CifarResNet:
     """The plain twin: the same layers with no shortcut, so exactly the parameters of option A."""
-    return CifarResNet(depth, "none", width, num_classes, in_channels)
+    return CifarResNet(depth, "none", width, num_classes, in_channels, batchnorm)
+
+
+@torch.no_grad()
+def make_identity_(block: BasicBlock) -> BasicBlock:
+    """Set a block with equal input and output shapes to compute the identity on its (non-negative) input.
+
+    Residual: F = 0 by zeroing the last BN's scale and shift, so relu(0 + x) = x. Plain: both convolutions
+    become Dirac kernels and both BNs pass values through (mean 0, variance 1 - eps), so relu(relu(x)) = x.
+    Exact in eval mode; in train mode BN would use the batch's statistics instead.
+    """
+    if block.stride != 1 or block.conv1.in_channels != block.conv2.out_channels:
+        raise ValueError(f"only a block that keeps the shape can be the identity, got stride={block.stride}, "
+                         f"{block.conv1.in_channels} -> {block.conv2.out_channels} channels")
+    norms = [m for m in (block.bn1, block.bn2) if isinstance(m, nn.BatchNorm2d)]
+    if block.residual:
+        if norms:
+            block.bn2.weight.zero_()
+            block.bn2.bias.zero_()
+        else:
+            block.conv2.weight.zero_()
+        return block
+    nn.init.dirac_(block.conv1.weight)
+    nn.init.dirac_(block.conv2.weight)
+    for bn in norms:
+        bn.weight.fill_(1.0)
+        bn.bias.zero_()
+        bn.running_mean.zero_()
+        bn.running_var.fill_(1.0 - bn.eps)
+    return block
+
+
+def deepen(model: CifarResNet, depth: int) -> CifarResNet:
+    """A deeper net that computes exactly what ``model`` computes: its blocks, then identity blocks.
+
+    The constructive argument of He et al. (2016): a deeper net can always be at least as good as a shallower
+    one, so a deeper net that trains *worse* is an optimisation failure, not a lack of capacity.
+    """
+    if not isinstance(model, CifarResNet):
+        raise TypeError(f"model must be a CifarResNet, got model of type {type(model).__name__}")
+    blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
+    if depth < model.depth:
+        raise ValueError(f"depth must be at least the model's depth {model.depth}, got depth={depth}")
+    deeper = CifarResNet(depth, model.shortcut, model.width, model.fc.out_features, model.in_channels,
+                         model.batchnorm).to(next(model.parameters()).device)
+    for name in ("conv1", "bn1", "fc"):
+        getattr(deeper, name).load_state_dict(getattr(model, name).state_dict())
+    for stage in ("layer1", "layer2", "layer3"):
+        shallow, deep = getattr(model, stage), getattr(deeper, stage)
+        for index, block in enumerate(deep):
+            if index < len(shallow):
+                block.load_state_dict(shallow[index].state_dict())
+            else:
+                make_identity_(block)
+    return deeper.train(model.training)

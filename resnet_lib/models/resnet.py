@@ -5,6 +5,8 @@ Same module names and shapes, so a ``state_dict`` loads into torchvision's model
 ``bottleneck="v1"`` (the paper's stride placement) and ``forward_features`` (the map before pooling).
 """
 
+from collections.abc import Callable
+
 import torch
 import torch.nn as nn
 
@@ -18,7 +20,8 @@ class BasicBlock(nn.Module):
 
     ``downsample`` maps x to the block's output shape where it differs (``None``: the identity).
     ``residual=False`` drops the shortcut entirely, giving the "plain" twin of the same layers, so residual
-    and plain nets differ in nothing else.
+    and plain nets differ in nothing else. ``norm_layer`` as torchvision (default BatchNorm2d; ``nn.Identity``
+    gives the nets of the days before batch normalisation).
     """
 
     expansion: int = 1
@@ -30,16 +33,18 @@ class BasicBlock(nn.Module):
         stride: int = 1,
         downsample: nn.Module | None = None,
         residual: bool = True,
+        norm_layer: Callable[[int], nn.Module] | None = None,
     ) -> None:
         super().__init__()
         if downsample is not None and not residual:
             raise ValueError("a plain block (residual=False) has no shortcut, so downsample must be None")
+        norm_layer = nn.BatchNorm2d if norm_layer is None else norm_layer
         # conv1 (and downsample) halve the map when stride is 2.
         self.conv1 = conv3x3(inplanes, planes, stride)
-        self.bn1 = nn.BatchNorm2d(planes)
+        self.bn1 = norm_layer(planes)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes)
-        self.bn2 = nn.BatchNorm2d(planes)
+        self.bn2 = norm_layer(planes)
         self.downsample = downsample
         self.stride = stride
         self.residual = residual
