@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 import torch.nn.functional as F
@@ -46,20 +47,24 @@ def bare_loop(model: nn.Module, data: Dataset, *, epochs: int, lr: float = 0.1, 
     generator = torch.Generator().manual_seed(seed)
     total_steps = epochs * (len(data.train_x) // batch_size)
     step = 0
+
+    def autocast() -> AbstractContextManager:
+        return torch.autocast(device.type, dtype=torch.bfloat16) if amp else nullcontext()
+
     for _ in range(epochs):
         model.train()
         for xb, yb in batches(data.train_x, data.train_y, batch_size, shuffle=True, generator=generator,
                               augment=random_crop_flip if augment else None, drop_last=True):
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, total_steps, lr=lr, milestones=milestones)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            with autocast():
                 loss = F.cross_entropy(model(xb.contiguous(memory_format=memory_format)), yb)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             step += 1
         model.eval()
-        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+        with torch.no_grad(), autocast():
             wrong = sum((model(data.val_x[i:i + 1024]).argmax(1) != data.val_y[i:i + 1024]).sum()
                         for i in range(0, len(data.val_x), 1024))
         float(wrong)  # read the validation error, as any loop would
@@ -89,12 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=20)
     parser.add_argument("--width", type=int, default=defaults["width"])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each, alternating (default 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: $RESNET_BOOK_THREADS, else torch's choice); on a shared CPU, "
+                             "1 is the steadiest")
     parser.add_argument("--no-augment", dest="augment", action="store_false", help="skip the crop+flip augmentation")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.epochs < 1:
-        parser.error(f"--repeats and --epochs must be at least 1, got {args.repeats} and {args.epochs}")
+    if args.repeats < 1 or args.epochs < 1 or (args.threads is not None and args.threads < 1):
+        parser.error(f"--repeats, --epochs and --threads must be at least 1, "
+                     f"got {args.repeats}, {args.epochs} and {args.threads}")
 
     device = profile.setup(seed=0)
+    profile.set_threads(args.threads)
     amp = channels_last = device.type == "cuda"  # what fit() does by default
     data = load_dataset(args.dataset, image_size=args.image_size, train_size=args.train_size,
                         val_size=args.val_size, test_size=0, device=device)
