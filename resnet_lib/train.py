@@ -187,7 +187,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     _check_positive("warmup_epochs", warmup_epochs, int, allow_zero=True)
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got schedule={schedule!r}")
-    if not all(isinstance(m, (int, float)) and 0 < m < 1 for m in milestones):
+    if not isinstance(milestones, (tuple, list)) or not all(
+            isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m < 1 for m in milestones):
         raise ValueError(f"milestones must be fractions of training strictly between 0 and 1, "
                          f"got milestones={milestones!r}")
     if warmup_epochs >= epochs:
