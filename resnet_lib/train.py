@@ -284,3 +284,36 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     finally:
         bar.close()
     return history
+
+
+def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, steps: int, lr: float = 0.01,
+                   batch_size: int = 64, momentum: float = 0.9, seed: int = 0, progress: bool = True,
+                   desc: str = "") -> list[float]:
+    """Fit `model(x) ≈ target` by mean squared error with SGD; return the loss of every step.
+
+    For questions `fit()` cannot ask, such as "how hard is it for these layers to learn the identity?"
+    (`target = x`). Batches are drawn with replacement from a generator seeded by `seed`.
+    """
+    if not isinstance(x, torch.Tensor) or not isinstance(target, torch.Tensor) or len(x) != len(target):
+        raise ValueError("x and target must be tensors with the same number of examples")
+    _check_positive("steps", steps, int)
+    _check_positive("lr", lr)
+    _check_positive("batch_size", batch_size, int)
+    _check_positive("momentum", momentum, allow_zero=True)
+    model.to(x.device).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    generator = torch.Generator().manual_seed(seed)
+    losses = torch.zeros(steps, device=x.device)
+    bar = _progress_bar(steps, desc, progress)
+    try:
+        for step in range(steps):
+            index = torch.randint(len(x), (batch_size,), generator=generator).to(x.device)
+            loss = F.mse_loss(model(x[index]), target[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses[step] = loss.detach()
+            bar.update()
+    finally:
+        bar.close()
+    return losses.tolist()

@@ -184,3 +184,22 @@ def test_text_progress_bar_shows_epoch_loss_err_and_is_sanitised_for_nbval(
     config = (Path(__file__).parent / "nbval_sanitize.cfg").read_text()
     pattern = re.search(r"\[tqdm progress bars\]\nregex: (.*)\n", config).group(1)
     assert re.sub(pattern, "<progress bar>", bar).strip().replace("<progress bar>", "") == ""
+
+
+def test_fit_regression_learns_a_linear_map_and_is_seeded() -> None:
+    from resnet_lib.train import fit_regression
+
+    torch.manual_seed(0)
+    x = torch.randn(256, 4)
+    target = x @ torch.randn(4, 3)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = nn.Linear(4, 3)
+        runs.append(fit_regression(model, x, target, steps=200, lr=0.05, progress=False))
+    assert runs[0] == runs[1] and len(runs[0]) == 200
+    assert runs[0][-1] < 1e-3 * runs[0][0]
+    with pytest.raises(ValueError, match="steps must be"):
+        fit_regression(model, x, target, steps=0)
+    with pytest.raises(ValueError, match="same number of examples"):
+        fit_regression(model, x, target[:5], steps=1)
