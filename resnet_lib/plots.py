@@ -1,7 +1,7 @@
 """The figures every chapter draws, in one consistent style.
 
 Each function returns its ``Figure`` (a notebook shows it as the cell's value; tests count its
-lines). Figures are made without pyplot, so no backend displays them a second time or keeps them alive. Runs keep their colour across panels, training curves are solid and
+lines). Figures are closed in pyplot before they are returned, so no backend shows them a second time. Runs keep their colour across panels, training curves are solid and
 held-out curves dashed, errors are shown in percent, as in the ResNet paper.
 """
 from __future__ import annotations
@@ -45,8 +45,8 @@ def _colour(index: int) -> str:
 
 
 def _new_figure(ncols: int = 1, figsize: tuple[float, float] | None = None) -> tuple[Figure, list]:
-    fig = Figure(figsize=figsize or FIGSIZE)
-    axes = fig.subplots(1, ncols, squeeze=False)
+    fig, axes = plt.subplots(1, ncols, figsize=figsize or FIGSIZE, squeeze=False)
+    plt.close(fig)  # returned, not left open: the notebook then shows it once, as the cell's value
     return fig, list(axes[0])
 
 
@@ -288,13 +288,48 @@ def plot_images(
     ncols = min(ncols, len(x))
     nrows = -(-len(x) // ncols)
     with _style():
-        fig = Figure(figsize=(1.1 * ncols, 1.25 * nrows))
-        axes = fig.subplots(nrows, ncols, squeeze=False)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.25 * nrows), squeeze=False)
+        plt.close(fig)
         for index, ax in enumerate(axes.flat):
             ax.axis("off")
             if index < len(x):
                 image = x[index, :, :, 0] if channels == 1 else x[index]
                 ax.imshow(image, cmap="gray" if channels == 1 else None, vmin=0, vmax=1)
                 ax.set_title(classes[int(y[index])], fontsize=8)
+        fig.tight_layout()
+    return fig
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    xlabel: str = "step",
+    ylabel: str = "",
+    log: bool = False,
+    reference: tuple[float, str] | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Any per-step curves (e.g. the losses of ``train.fit_regression``), one line per run.
+
+    ``reference=(value, label)`` draws a dotted horizontal line to compare against, such as the loss of a
+    model that outputs zeros.
+    """
+    _check_mapping("curves", curves)
+    with _style():
+        fig, (ax,) = _new_figure(1, figsize)
+        for index, (name, curve) in enumerate(curves.items()):
+            values = np.asarray(curve, dtype=float)
+            if log:
+                values = np.maximum(values, np.finfo(float).tiny)  # an exact zero has no place on a log axis
+            ax.plot(np.arange(1, len(values) + 1), values, color=_colour(index), label=name)
+        if reference is not None:
+            ax.axhline(reference[0], color="0.5", linestyle=":", label=reference[1])
+        if log:
+            ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend()
+        if title:
+            ax.set_title(title)
         fig.tight_layout()
     return fig

@@ -192,3 +192,14 @@ def test_plot_images_draws_one_panel_per_image_and_checks_shapes() -> None:
         plot_images(images, labels[:3], ["a", "b", "c"])
     with pytest.raises(ValueError, match="images must be a non-empty batch"):
         plot_images(torch.rand(8, 8), labels, ["a"])
+
+
+def test_plot_curves_draws_runs_and_reference_and_survives_zeros() -> None:
+    from resnet_lib.plots import plot_curves
+
+    fig = plot_curves({"a": [1.0, 0.5, 0.0], "b": [2.0, 1.0, 0.5]}, log=True, reference=(3.0, "zero output"))
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3 and ax.get_yscale() == "log"
+    assert min(ax.lines[0].get_ydata()) > 0
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_curves({})
