@@ -2,9 +2,10 @@
 # Install the named Debian packages that are missing (default: all the tests need),
 # where apt-get can run as root; elsewhere say what to install and fail.
 #   chromium               the browser check of the built HTML
+#   fonts-wqy-zenhei       a CJK font, so the screenshots show the glossary's Chinese terms
 #   dataset-fashion-mnist  the quick profile's data, offline
 set -u
-[ $# -gt 0 ] || set -- chromium dataset-fashion-mnist
+[ $# -gt 0 ] || set -- chromium fonts-wqy-zenhei dataset-fashion-mnist
 missing=()
 for pkg in "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
