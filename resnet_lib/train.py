@@ -132,8 +132,15 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return loss_sum.item() / len(x), wrong.item() / len(x)
 
 
+def amp_dtype(device: torch.device) -> torch.dtype:
+    """bf16 where the hardware has it (CPU, Ampere and newer GPUs); fp16 elsewhere, e.g. Colab's T4."""
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        return torch.float16
+    return torch.bfloat16
+
+
 def _autocast(device: torch.device, enabled: bool) -> Any:
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16) if enabled else nullcontext()
+    return torch.autocast(device_type=device.type, dtype=amp_dtype(device)) if enabled else nullcontext()
 
 
 def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
@@ -169,7 +176,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     """Train `model` on `data.train_x/train_y` and validate on `data.val_x/val_y` after every epoch.
 
     The model moves to the data's device. Every epoch is full batches of a fresh seeded shuffle (a short last
-    batch is dropped). `augment=True` is the paper's 4-pixel crop and horizontal flip. `amp` (bf16 autocast)
+    batch is dropped). `augment=True` is the paper's 4-pixel crop and horizontal flip. `amp` (bf16 autocast;
+    fp16 with loss scaling where bf16 is missing)
     and `channels_last` default to on for CUDA, off elsewhere. With `checkpoint`, the state after each epoch is
     saved there and, when `resume`, picked up again; a checkpoint of a different configuration is an error.
     """
@@ -203,6 +211,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    # fp16 has a narrow range: scale the loss so small gradients do not flush to zero (bf16 needs no scaling).
+    scaler = torch.amp.GradScaler(device.type, enabled=amp and amp_dtype(device) == torch.float16)
     generator = torch.Generator().manual_seed(seed)
     steps_per_epoch = train_count // batch_size
     total_steps = epochs * steps_per_epoch
@@ -226,6 +236,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                              f"({'; '.join(differences)}): delete it or pass resume=False")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
         generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         if torch.cuda.is_available() and state["cuda_rng"]:
@@ -253,8 +265,9 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                     logits = model(xb)
                     loss = F.cross_entropy(logits, yb)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
                 loss = loss.detach()
                 loss_sum += loss
                 wrong += (logits.detach().argmax(dim=1) != yb).sum()
@@ -276,7 +289,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
             if path is not None:
                 _save_atomically({
                     "format": CHECKPOINT_FORMAT, "config": config, "epoch": epoch + 1,
-                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
                     "scheduler": {"step": step, "total_steps": total_steps}, "history": history.to_dict(),
                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state(),
                     "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],

@@ -203,3 +203,21 @@ def test_fit_regression_learns_a_linear_map_and_is_seeded() -> None:
         fit_regression(model, x, target, steps=0)
     with pytest.raises(ValueError, match="same number of examples"):
         fit_regression(model, x, target[:5], steps=1)
+
+
+def test_fp16_path_with_loss_scaling_runs_where_bf16_is_missing(
+        tiny_net: nn.Module, tiny_data: Dataset, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Colab's T4 has no bf16: fit must fall back to fp16 autocast with a GradScaler (exercised here on the CPU).
+    import resnet_lib.train as train
+
+    monkeypatch.setattr(train, "amp_dtype", lambda device: torch.float16)
+    history = fit(tiny_net, tiny_data, **dict(FAST, epochs=2), amp=True, checkpoint=tmp_path / "fp16.pt")
+    assert all(math.isfinite(v) for v in history.train_loss)
+    state = torch.load(tmp_path / "fp16.pt", weights_only=True)
+    assert state["scaler"]["scale"] > 0  # the loss scale is saved, so a resumed run continues with it
+
+
+def test_amp_dtype_is_bf16_on_the_cpu() -> None:
+    from resnet_lib.train import amp_dtype
+
+    assert amp_dtype(torch.device("cpu")) is torch.bfloat16
