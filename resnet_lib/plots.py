@@ -317,10 +317,12 @@ def plot_curves(
     _check_mapping("curves", curves)
     with _style():
         fig, (ax,) = _new_figure(1, figsize)
-        for index, (name, curve) in enumerate(curves.items()):
-            values = np.asarray(curve, dtype=float)
+        arrays = {name: np.asarray(curve, dtype=float) for name, curve in curves.items()}
+        positive = [a[a > 0].min() for a in arrays.values() if (a > 0).any()]
+        floor = min(positive) / 10 if positive else 1e-12  # exact zeros drawn just below the smallest value
+        for index, (name, values) in enumerate(arrays.items()):
             if log:
-                values = np.maximum(values, np.finfo(float).tiny)  # an exact zero has no place on a log axis
+                values = np.maximum(values, floor)
             ax.plot(np.arange(1, len(values) + 1), values, color=_colour(index), label=name)
         if reference is not None:
             ax.axhline(reference[0], color="0.5", linestyle=":", label=reference[1])
