@@ -17,6 +17,7 @@ import torch
 PROFILE_VARIABLE = "RESNET_BOOK_PROFILE"
 THREADS_VARIABLE = "RESNET_BOOK_THREADS"
 PROFILES = ("quick", "full")
+WIDTH = 80  # characters of a printed Sizes line: what a book page's output box shows
 
 
 def active_profile() -> str:
@@ -43,7 +44,17 @@ class Sizes(SimpleNamespace):
         raise AttributeError(f"sizes are read-only: cannot delete {name!r}")
 
     def __repr__(self) -> str:
-        return "Sizes(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
+        items = [f"{k}={v!r}" for k, v in vars(self).items()]
+        one_line = "Sizes(" + ", ".join(items) + ")"
+        if len(one_line) <= WIDTH:
+            return one_line
+        lines, line = [], "    "  # too long for a book page: wrap, as black would
+        for item in items:
+            if len(line) + len(item) + 1 > WIDTH and line.strip():
+                lines.append(line.rstrip())
+                line = "    "
+            line += item + ", "
+        return "Sizes(\n" + "\n".join(lines + [line.rstrip()]) + "\n)"
 
 
 def sizes(quick: dict[str, Any], full: dict[str, Any], profile: str | None = None) -> Sizes:

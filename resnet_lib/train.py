@@ -147,8 +147,12 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
     """Text bars where outputs are recorded (static HTML, nbval), widgets in a live Jupyter session."""
     if os.environ.get(PROGRESS_VARIABLE, "").strip().lower() == "text":
         from tqdm import tqdm
-    else:
-        from tqdm.auto import tqdm
+
+        # Short enough for a book page: a 10-character bar, elapsed time, then the epoch's numbers.
+        return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5,
+                    bar_format="{desc}: {percentage:3.0f}%|{bar:10}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
+    from tqdm.auto import tqdm
+
     return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
 
 
@@ -285,7 +289,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                 history.step_loss.extend(torch.stack(step_losses).float().tolist())
             history.seconds.append(time.perf_counter() - start)
             bar.set_postfix_str(f"epoch {epoch + 1}/{epochs} loss {history.train_loss[-1]:.3f} "
-                                f"err {history.train_err[-1]:.1%} val_err {val_err:.1%}")
+                                f"err {history.train_err[-1]:.1%} val {val_err:.1%}")
             if path is not None:
                 _save_atomically({
                     "format": CHECKPOINT_FORMAT, "config": config, "epoch": epoch + 1,

@@ -180,7 +180,7 @@ def test_text_progress_bar_shows_epoch_loss_err_and_is_sanitised_for_nbval(
     monkeypatch.setenv("RESNET_BOOK_PROGRESS", "text")
     fit(tiny_net, tiny_data, **dict(FAST, epochs=2, progress=True), desc="tiny")
     bar = capsys.readouterr().err
-    assert "tiny: 100%" in bar and "epoch 2/2 loss " in bar and " err " in bar and "val_err " in bar
+    assert "tiny: 100%" in bar and "epoch 2/2 loss " in bar and " err " in bar and " val " in bar
     config = (Path(__file__).parent / "nbval_sanitize.cfg").read_text()
     pattern = re.search(r"\[tqdm progress bars\]\nregex: (.*)\n", config).group(1)
     assert re.sub(pattern, "<progress bar>", bar).strip().replace("<progress bar>", "") == ""
