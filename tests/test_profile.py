@@ -112,3 +112,13 @@ def test_describe_and_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     first = torch.rand(3)
     profile.setup(seed=3)
     assert torch.equal(torch.rand(3), first)
+
+
+def test_long_sizes_wrap_to_the_page_width() -> None:
+    from resnet_lib.profile import WIDTH
+
+    many = {f"size_{i}": 1000 * i for i in range(12)}
+    text = repr(sizes(quick=many, full=many, profile="quick"))
+    assert text.startswith("Sizes(\n") and text.endswith("\n)")
+    assert all(len(line) <= WIDTH for line in text.splitlines())
+    assert all(f"size_{i}={1000 * i}" in text for i in range(12))
