@@ -118,7 +118,7 @@ def test_long_sizes_wrap_to_the_page_width() -> None:
     from resnet_lib.profile import WIDTH
 
     many = {f"size_{i}": 1000 * i for i in range(12)}
-    text = repr(sizes(quick=many, full=many, profile="quick"))
+    text = repr(profile.sizes(quick=many, full=many, profile="quick"))
     assert text.startswith("Sizes(\n") and text.endswith("\n)")
     assert all(len(line) <= WIDTH for line in text.splitlines())
     assert all(f"size_{i}={1000 * i}" in text for i in range(12))
