@@ -666,3 +666,103 @@ def lesion(
                 with forward_hooks([(name, block)], skip):
                     errors[name] = _error(model, x, y, batch_size)
     return errors
+
+
+# --------------------------------------------------------------------------- ensembles of paths
+
+
+def path_length_distribution(n_blocks: int) -> np.ndarray:
+    """Share of the ``2**n_blocks`` paths through ``n_blocks`` residual blocks that pass through
+    exactly ``k`` residual branches, for ``k = 0 .. n_blocks``: the binomial ``C(n, k) / 2**n``.
+
+    Unrolled, a net of n blocks ``x + F(x)`` is a sum over paths that either enter each block's
+    branch or take its shortcut (Veit et al., 2016); most paths are of middle length, n/2.
+    """
+    _check_int("n_blocks", n_blocks, 0)
+    return np.array([math.comb(n_blocks, k) for k in range(n_blocks + 1)], dtype=np.float64) / 2.0**n_blocks
+
+
+# --------------------------------------------------------------------------- loss landscapes
+
+
+def filter_normalized_direction(model: nn.Module, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A random direction in weight space for loss-landscape plots, normalised filter by filter
+    (Li et al., 2018).
+
+    One Gaussian tensor per parameter, from a generator seeded by ``seed``. Each filter (each slice
+    along the first axis: one output channel of a convolution, one row of a linear layer) is then
+    rescaled to the norm of the same filter in the model, so a step of a given size changes every
+    filter by the same *relative* amount; with BatchNorm after a layer, only that relative change
+    matters. Parameters with a single axis (biases, BatchNorm scales and shifts) get zero: they stay
+    where training left them, as in the paper. The model is not changed.
+    """
+    _check_model(model)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got seed={seed!r}")
+    generator = torch.Generator().manual_seed(seed)
+    direction: dict[str, torch.Tensor] = {}
+    for name, parameter in model.named_parameters():
+        weight = parameter.detach()
+        if weight.dim() <= 1:
+            direction[name] = torch.zeros_like(weight)
+            continue
+        draw = torch.randn(weight.shape, generator=generator, dtype=torch.float64)
+        filters = weight.double().cpu().flatten(1).norm(dim=1)
+        scale = filters / draw.flatten(1).norm(dim=1).clamp_min(1e-12)
+        draw = draw * scale.view(-1, *[1] * (weight.dim() - 1))
+        direction[name] = draw.to(device=weight.device, dtype=weight.dtype)
+    return direction
+
+
+def loss_slice(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    direction: dict[str, torch.Tensor],
+    alphas: Sequence[float],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
+    batch_size: int = 1024,
+) -> np.ndarray:
+    """The loss at the weights ``theta + alpha * direction`` for each ``alpha``: a 1-D slice through
+    the loss landscape around the trained weights ``theta`` (Li et al., 2018).
+
+    Evaluated in eval mode (BatchNorm uses its running statistics) on a copy of the model, so the
+    model itself keeps its weights, buffers and mode. ``direction`` maps parameter names to tensors
+    of the parameters' shapes, e.g. from :func:`filter_normalized_direction`.
+    """
+    _check_model(model)
+    _check_batch(x, y)
+    _check_int("batch_size", batch_size, 1)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got loss_fn={loss_fn!r}")
+    values = np.asarray(alphas, dtype=np.float64)
+    if values.ndim != 1 or len(values) == 0 or not np.isfinite(values).all():
+        raise ValueError(f"alphas must be a non-empty 1-D sequence of finite numbers, got alphas={alphas!r}")
+    if not isinstance(direction, dict):
+        raise TypeError(f"direction must be a dict of parameter name -> tensor, got {type(direction).__name__}")
+    names = [name for name, _ in model.named_parameters()]
+    missing, unknown = sorted(set(names) - set(direction)), sorted(set(direction) - set(names))
+    if missing or unknown:
+        raise ValueError(f"direction must have one tensor per parameter of the model: "
+                         f"missing {missing[:3]}, unknown {unknown[:3]}")
+    for name, parameter in model.named_parameters():
+        if tuple(direction[name].shape) != tuple(parameter.shape):
+            raise ValueError(f"direction[{name!r}] has shape {tuple(direction[name].shape)}, "
+                             f"the parameter has shape {tuple(parameter.shape)}")
+    probe = copy.deepcopy(model).eval()
+    device = _device_of(probe)
+    parameters = dict(probe.named_parameters())
+    start = {name: p.detach().clone() for name, p in parameters.items()}
+    steps = {name: direction[name].detach().to(device=p.device, dtype=p.dtype) for name, p in parameters.items()}
+    losses = []
+    with torch.no_grad():
+        for alpha in values:
+            for name, parameter in parameters.items():
+                parameter.copy_(start[name] + float(alpha) * steps[name])
+            total = 0.0
+            for begin in range(0, len(x), batch_size):
+                xb = x[begin : begin + batch_size].to(device)
+                yb = y[begin : begin + batch_size].to(device)
+                total += float(loss_fn(probe(xb), yb)) * len(xb)
+            losses.append(total / len(x))
+    return np.array(losses)

@@ -466,3 +466,68 @@ def test_output_gradient_norms_shrink_geometrically_with_small_weights() -> None
     assert len(shrunk) == 13 and model.training
     assert shrunk[0] / shrunk[-2] < 0.5 ** 8  # twelve factors of about 1/2 between the first and the last hidden layer
     assert 0.05 < healthy[0] / healthy[-2] < 20
+
+
+# --------------------------------------------------------------------------- paths and loss landscapes
+
+
+def test_path_length_distribution_is_the_binomial() -> None:
+    shares = probes.path_length_distribution(3)
+    np.testing.assert_allclose(shares, [1 / 8, 3 / 8, 3 / 8, 1 / 8])
+    many = probes.path_length_distribution(54)  # ResNet-110: 54 blocks, Veit et al. (2016)
+    assert many.sum() == pytest.approx(1.0) and many.argmax() == 27
+    assert many[19:36].sum() > 0.95  # "95% of the paths go through 19 to 35 modules"
+    np.testing.assert_allclose(probes.path_length_distribution(0), [1.0])
+    with pytest.raises(ValueError, match="n_blocks must be an integer >= 0"):
+        probes.path_length_distribution(-1)
+
+
+def test_filter_normalized_direction_matches_each_filter_norm_and_skips_1d_parameters() -> None:
+    net = _small_net()
+    before = _snapshot(net)
+    direction = probes.filter_normalized_direction(net, seed=3)
+    _assert_untouched(net, before, True)
+    assert list(direction) == [name for name, _ in net.named_parameters()]
+    for name, parameter in net.named_parameters():
+        d = direction[name]
+        assert d.shape == parameter.shape and d.dtype == parameter.dtype
+        if parameter.dim() == 1:
+            assert torch.count_nonzero(d) == 0  # biases and BatchNorm parameters stay put
+        else:
+            torch.testing.assert_close(d.flatten(1).norm(dim=1), parameter.detach().flatten(1).norm(dim=1))
+    again = probes.filter_normalized_direction(net, seed=3)
+    other = probes.filter_normalized_direction(net, seed=4)
+    assert all(torch.equal(direction[n], again[n]) for n in direction)
+    assert not torch.equal(direction["0.weight"], other["0.weight"])
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        probes.filter_normalized_direction(net, seed=-1)
+
+
+def test_loss_slice_moves_the_weights_along_the_direction_on_a_copy() -> None:
+    net = _small_net().train()
+    x, y = _batch(n=10)
+    direction = probes.filter_normalized_direction(net, seed=0)
+    before = _snapshot(net)
+    losses = probes.loss_slice(net, x, y, direction, [-0.5, 0.0, 0.5], batch_size=4)
+    _assert_untouched(net, before, True)
+    assert losses.shape == (3,)
+    reference = _small_net().eval()
+    with torch.no_grad():
+        assert losses[1] == pytest.approx(float(nn.functional.cross_entropy(reference(x), y)), rel=1e-5)
+        for name, parameter in reference.named_parameters():
+            parameter.add_(0.5 * direction[name])
+        assert losses[2] == pytest.approx(float(nn.functional.cross_entropy(reference(x), y)), rel=1e-5)
+
+
+def test_loss_slice_rejects_bad_input() -> None:
+    net = _small_net()
+    x, y = _batch()
+    direction = probes.filter_normalized_direction(net)
+    with pytest.raises(ValueError, match="alphas must be a non-empty 1-D sequence"):
+        probes.loss_slice(net, x, y, direction, [])
+    with pytest.raises(ValueError, match=r"missing \['0.weight'\]"):
+        probes.loss_slice(net, x, y, {k: v for k, v in direction.items() if k != "0.weight"}, [0.0])
+    with pytest.raises(ValueError, match=r"direction\['0.weight'\] has shape"):
+        probes.loss_slice(net, x, y, {**direction, "0.weight": torch.zeros(3)}, [0.0])
+    with pytest.raises(TypeError, match="direction must be a dict"):
+        probes.loss_slice(net, x, y, list(direction.values()), [0.0])  # type: ignore[arg-type]
