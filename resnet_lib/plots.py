@@ -335,3 +335,121 @@ def plot_curves(
             ax.set_title(title)
         fig.tight_layout()
     return fig
+
+
+def plot_xy(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    xlabel: str = "",
+    ylabel: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    separate: bool = False,
+    markers: bool = False,
+    xticks: Sequence[float] | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Curves given as ``{name: (x, y)}``: one line per name, or one panel per name with ``separate``.
+
+    For what has its own x values: a loss along a direction in weight space, a gradient along a 1-D
+    input, a measurement against depth. Panels of ``separate`` share the y axis, so they compare.
+    ``markers`` marks the measured points; ``xticks`` puts plain-number ticks there (also on a log axis).
+    """
+    from matplotlib.ticker import NullLocator
+
+    _check_mapping("curves", curves)
+    pairs = {}
+    for name, pair in curves.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"curves[{name!r}] must be a pair (x, y), got {type(pair).__name__}")
+        xs, ys = np.asarray(pair[0], dtype=float), np.asarray(pair[1], dtype=float)
+        if xs.ndim != 1 or xs.shape != ys.shape or len(xs) == 0:
+            raise ValueError(f"curves[{name!r}] must be two non-empty 1-D sequences of the same length, "
+                             f"got shapes {xs.shape} and {ys.shape}")
+        pairs[name] = (xs, ys)
+    with _style():
+        fig, axes = _new_figure(len(pairs) if separate else 1, figsize)
+        for index, (name, (xs, ys)) in enumerate(pairs.items()):
+            ax = axes[index] if separate else axes[0]
+            ax.plot(xs, ys, color=_colour(index), label=name, marker="o" if markers else None,
+                    markersize=4)
+            if separate:
+                ax.set_title(name)
+        for ax in axes:
+            if separate and ax is not axes[0]:
+                ax.sharey(axes[0])
+            if logx:
+                ax.set_xscale("log")
+            if logy:
+                ax.set_yscale("log")
+            if xticks is not None:
+                ax.xaxis.set_minor_locator(NullLocator())  # no unlabelled log ticks in between
+                ax.set_xticks(list(xticks), [f"{tick:g}" for tick in xticks])
+            ax.set_xlabel(xlabel)
+        axes[0].set_ylabel(ylabel)
+        if not separate:
+            axes[0].legend()
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def plot_bar_panels(
+    panels: Mapping[str, Mapping[str, float]],
+    log: bool = False,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Several bar charts side by side, ``{panel title: {bar label: value}}``; bars keep their colour
+    across panels, so one network is one colour (e.g. parameters and FLOPs of the same nets)."""
+    _check_mapping("panels", panels)
+    labels: list[str] = []
+    for name, values in panels.items():
+        _check_mapping(f"panels[{name!r}]", values)
+        labels += [label for label in values if label not in labels]
+    with _style():
+        fig, axes = _new_figure(len(panels), figsize)
+        for ax, (name, values) in zip(axes, panels.items()):
+            names = list(values)
+            heights = [float(values[label]) for label in names]
+            bars = ax.bar(names, heights, color=[_colour(labels.index(label)) for label in names])
+            ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=8)
+            if log:
+                ax.set_yscale("log")
+            ax.set_title(name)
+            ax.grid(axis="x", visible=False)
+            ax.tick_params(axis="x", labelrotation=30 if len(names) > 2 else 0, labelsize=8)
+        if title:
+            fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def plot_path_lengths(
+    distributions: Mapping[str, Sequence[float]],
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Share of paths (in percent) against path length, one bar series per net
+    (``probes.path_length_distribution``): the unrolled view of a residual net (Veit et al., 2016)."""
+    _check_mapping("distributions", distributions)
+    with _style():
+        fig, (ax,) = _new_figure(1, figsize)
+        count = len(distributions)
+        width = 0.8 / count
+        for index, (name, shares) in enumerate(distributions.items()):
+            values = 100 * np.asarray(shares, dtype=float)
+            if values.ndim != 1 or len(values) == 0:
+                raise ValueError(f"distributions[{name!r}] must be a non-empty 1-D sequence")
+            offset = (index - (count - 1) / 2) * width
+            ax.bar(np.arange(len(values)) + offset, values, width=width, color=_colour(index), label=name)
+        ax.set_xlabel("path length (residual branches on the path)")
+        _integer_x(ax)
+        ax.set_ylabel("share of paths (%)")
+        ax.grid(axis="x", visible=False)
+        ax.legend()
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+    return fig

@@ -203,3 +203,54 @@ def test_plot_curves_draws_runs_and_reference_and_survives_zeros() -> None:
     assert min(ax.lines[0].get_ydata()) == 0.05  # the zero sits a decade below the smallest value
     with pytest.raises(ValueError, match="non-empty dict"):
         plot_curves({})
+
+
+# --------------------------------------------------------------------------- residual-learning chapter
+
+
+def test_plot_xy_one_panel_or_one_panel_per_curve() -> None:
+    curves = {"ResNet": ([-1.0, 0.0, 1.0], [2.0, 0.5, 2.5]), "plain": (np.array([-1.0, 0.0, 1.0]), [9.0, 1.0, 30.0])}
+    fig = plots.plot_xy(curves, xlabel="alpha", ylabel="loss", logy=True)
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1 and len(ax.get_lines()) == 2 and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.get_lines()[1].get_xdata(), [-1, 0, 1])
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [9, 1, 30])
+    fig = plots.plot_xy(curves, separate=True, logx=False)
+    assert [ax.get_title() for ax in fig.axes] == ["ResNet", "plain"]
+    assert [len(ax.get_lines()) for ax in fig.axes] == [1, 1]
+    assert fig.axes[1].get_ylim() == fig.axes[0].get_ylim()  # shared y: the panels compare
+    with pytest.raises(ValueError, match=r"curves\['a'\] must be a pair"):
+        plots.plot_xy({"a": [1.0, 2.0, 3.0]})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_xy({"a": ([1.0, 2.0], [1.0])})
+
+
+def test_plot_bar_panels_keep_one_colour_per_bar_label() -> None:
+    fig = plots.plot_bar_panels({"parameters (M)": {"VGG-19": 143.7, "ResNet-34": 21.8},
+                                 "GFLOPs": {"VGG-19": 19.6, "plain-34": 3.6, "ResNet-34": 3.6}}, log=True)
+    left, right = fig.axes
+    assert [p.get_height() for p in left.patches] == [143.7, 21.8]
+    assert [p.get_height() for p in right.patches] == [19.6, 3.6, 3.6]
+    assert left.patches[1].get_facecolor() == right.patches[2].get_facecolor()  # ResNet-34 in both
+    assert left.get_title() == "parameters (M)" and right.get_yscale() == "log"
+    with pytest.raises(ValueError, match=r"panels\['a'\] must be a non-empty dict"):
+        plots.plot_bar_panels({"a": {}})
+
+
+def test_plot_path_lengths_draws_percent_bars_per_net() -> None:
+    fig = plots.plot_path_lengths({"3 blocks": [0.125, 0.375, 0.375, 0.125], "1 block": [0.5, 0.5]})
+    ax = fig.axes[0]
+    assert len(ax.patches) == 6
+    assert [p.get_height() for p in ax.patches[:4]] == [12.5, 37.5, 37.5, 12.5]
+    assert ax.get_ylabel() == "share of paths (%)"
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        plots.plot_path_lengths({"none": []})
+
+
+def test_plot_xy_markers_and_plain_ticks_on_a_log_axis() -> None:
+    fig = plots.plot_xy({"residual": ([1, 2, 5, 10, 50], [0.99, 0.96, 0.94, 0.85, 0.61])}, logx=True,
+                        markers=True, xticks=[1, 2, 5, 10, 50])
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_lines()[0].get_marker() == "o"
+    assert list(ax.get_xticks()) == [1, 2, 5, 10, 50]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "5", "10", "50"]
