@@ -1,0 +1,65 @@
+"""Block diagrams: one panel per block, the right boxes, a shortcut only where the block has one."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle  # noqa: E402
+
+from resnet_lib import diagrams  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
+def _texts(ax: matplotlib.axes.Axes) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_default_diagrams_are_plain_basic_and_projection() -> None:
+    fig = diagrams.block_diagrams()
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes] == ["plain block", "basic residual block",
+                                                   "projection shortcut (B, C)"]
+    assert not plt.get_fignums()  # closed in pyplot: a notebook shows it once, as the cell's value
+
+
+def test_plain_block_has_no_addition_and_residual_blocks_have_one() -> None:
+    fig = diagrams.block_diagrams(diagrams.KINDS)
+    additions = [sum(isinstance(p, Circle) for p in ax.patches) for ax in fig.axes]
+    assert dict(zip(diagrams.KINDS, additions)) == {"plain": 0, "basic": 1, "projection": 1, "zero_pad": 1,
+                                                   "single": 1}
+
+
+def test_the_boxes_name_the_layers() -> None:
+    plain, basic, projection, zero_pad, single = diagrams.block_diagrams(diagrams.KINDS).axes
+    assert _texts(plain).count("3x3 conv, C") == 2
+    assert _texts(basic).count("3x3 conv, C") == 2 and "identity: x" in _texts(basic)
+    assert "3x3 conv, 2C, /2" in _texts(projection) and "1x1 conv\n2C, /2, BN" in _texts(projection)
+    assert "no weights" in _texts(zero_pad)
+    assert _texts(single).count("3x3 conv, C") == 1  # the shortcut spans a single weight layer
+
+
+def test_changing_shortcuts_are_dashed_and_the_identity_is_solid() -> None:
+    fig = diagrams.block_diagrams(("basic", "projection"))
+    styles = [{p.get_linestyle() for p in ax.patches if type(p).__name__ == "FancyArrowPatch"}
+              for ax in fig.axes]
+    assert styles == [{"-"}, {"-", "--"}]  # the main path stays solid
+
+
+def test_bad_kinds_are_rejected() -> None:
+    with pytest.raises(ValueError, match="kind must be one of plain, basic"):
+        diagrams.block_diagrams(("basic", "bottleneck"))
+    with pytest.raises(ValueError, match="kinds must be a non-empty list"):
+        diagrams.block_diagrams("basic")
+    with pytest.raises(ValueError, match="kinds must be a non-empty list"):
+        diagrams.block_diagrams(())
