@@ -5,6 +5,8 @@ matches torchvision's model of the same name (parameter count and ``state_dict``
 both ways. ``width``, ``hidden`` and ``image_size`` shrink it enough to train on a CPU.
 """
 
+from typing import Any
+
 import torch
 import torch.nn as nn
 
@@ -108,97 +110,45 @@ class VGG(nn.Module):
         return self.classifier(x)
 
 
-def vgg11(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+# One small factory per configuration, as torchvision. Keyword arguments go to VGG: num_classes, in_channels,
+# width, hidden, image_size, dropout.
+
+
+def vgg11(**kwargs: Any) -> VGG:
     """VGG configuration A (11 weight layers), 132.9M parameters at the defaults."""
-    return VGG(11, False, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(11, False, **kwargs)
 
 
-def vgg11_bn(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg11_bn(**kwargs: Any) -> VGG:
     """VGG-11 with BatchNorm after every convolution (not in the paper; it lets deep VGGs train from scratch)."""
-    return VGG(11, True, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(11, True, **kwargs)
 
 
-def vgg13(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg13(**kwargs: Any) -> VGG:
     """VGG configuration B (13 weight layers), 133.0M parameters at the defaults."""
-    return VGG(13, False, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(13, False, **kwargs)
 
 
-def vgg13_bn(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg13_bn(**kwargs: Any) -> VGG:
     """VGG-13 with BatchNorm after every convolution."""
-    return VGG(13, True, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(13, True, **kwargs)
 
 
-def vgg16(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg16(**kwargs: Any) -> VGG:
     """VGG configuration D (16 weight layers), 138.4M parameters at the defaults."""
-    return VGG(16, False, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(16, False, **kwargs)
 
 
-def vgg16_bn(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg16_bn(**kwargs: Any) -> VGG:
     """VGG-16 with BatchNorm after every convolution."""
-    return VGG(16, True, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(16, True, **kwargs)
 
 
-def vgg19(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg19(**kwargs: Any) -> VGG:
     """VGG configuration E (19 weight layers), 143.7M parameters at the defaults."""
-    return VGG(19, False, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(19, False, **kwargs)
 
 
-def vgg19_bn(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> VGG:
+def vgg19_bn(**kwargs: Any) -> VGG:
     """VGG-19 with BatchNorm after every convolution."""
-    return VGG(19, True, num_classes, in_channels, width, hidden, image_size, dropout)
+    return VGG(19, True, **kwargs)
