@@ -26,6 +26,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import batches, random_crop_flip
+from .validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_module,
+    check_number,
+    check_optional_bool,
+    check_positive,
+    check_positive_int,
+    check_tensor,
+)
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
 METRICS = ("train_loss", "train_err", "val_loss", "val_err", "seconds", "lr")
@@ -89,6 +100,7 @@ def learning_rate(step: int, total_steps: int, *, lr: float, schedule: str = "st
     constant: `lr` throughout
     The first `warmup_steps` use lr/10, as the paper does for ResNet-110 (its deepest CIFAR net).
     """
+    check_choice("schedule", schedule, SCHEDULES)
     if step < warmup_steps:
         return lr / 10
     progress = step / total_steps
@@ -100,9 +112,7 @@ def learning_rate(step: int, total_steps: int, *, lr: float, schedule: str = "st
         if progress < 0.3:
             return lr * (0.1 + 0.9 * progress / 0.3)
         return lr * 0.5 * (1 + math.cos(math.pi * (progress - 0.3) / 0.7))
-    if schedule == "constant":
-        return lr
-    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got schedule={schedule!r}")
+    return lr  # "constant"
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024, *,
@@ -111,11 +121,13 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 
     The model's previous mode is restored, so evaluating in the middle of training changes nothing.
     """
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty tensors of the same length, got lengths "
-                         f"{len(x) if hasattr(x, '__len__') else x!r} and {len(y) if hasattr(y, '__len__') else y!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got batch_size={batch_size!r}")
+    check_module("model", model)
+    check_tensor("x", x)
+    check_tensor("y", y)
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must be non-empty and of the same length, got lengths {len(x)} and {len(y)}")
+    check_positive_int("batch_size", batch_size)
+    check_bool("amp", amp)
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=x.device)
@@ -156,13 +168,6 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
 
 
-def _check_positive(name: str, value: Any, kind: type = float, allow_zero: bool = False) -> None:
-    ok_type = isinstance(value, int) if kind is int else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok_type or not (value >= 0 if allow_zero else value > 0):
-        allowed = ("an int" if kind is int else "a number") + (" of at least 0" if allow_zero else " above 0")
-        raise ValueError(f"{name} must be {allowed}, got {name}={value!r}")
-
-
 def _save_atomically(state: dict[str, Any], path: Path) -> None:
     """Write to a temporary file, then rename: a crash mid-write never leaves a broken checkpoint behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,16 +194,19 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         if not isinstance(getattr(data, name, None), torch.Tensor):
             raise TypeError(f"data must have tensors train_x, train_y, val_x, val_y (a data.Dataset), "
                             f"got data of type {type(data).__name__} without a tensor {name}")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got model of type {type(model).__name__}")
-    _check_positive("epochs", epochs, int)
-    _check_positive("lr", lr)
-    _check_positive("batch_size", batch_size, int)
-    _check_positive("momentum", momentum, allow_zero=True)
-    _check_positive("weight_decay", weight_decay, allow_zero=True)
-    _check_positive("warmup_epochs", warmup_epochs, int, allow_zero=True)
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got schedule={schedule!r}")
+    check_module("model", model)
+    check_positive_int("epochs", epochs)
+    check_positive("lr", lr)
+    check_positive_int("batch_size", batch_size)
+    check_number("momentum", momentum, 0.0)
+    check_number("weight_decay", weight_decay, 0.0)
+    check_int("warmup_epochs", warmup_epochs, minimum=0)
+    check_choice("schedule", schedule, SCHEDULES)
+    for name, flag in (("augment", augment), ("resume", resume), ("log_steps", log_steps), ("progress", progress)):
+        check_bool(name, flag)
+    check_optional_bool("amp", amp)
+    check_optional_bool("channels_last", channels_last)
+    check_int("seed", seed)
     if not isinstance(milestones, (tuple, list)) or not all(
             isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m < 1 for m in milestones):
         raise ValueError(f"milestones must be fractions of training strictly between 0 and 1, "
@@ -210,8 +218,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         raise ValueError(f"batch_size must be at most the {train_count} training images, got batch_size={batch_size}")
 
     device = data.train_x.device
-    amp = device.type == "cuda" if amp is None else bool(amp)
-    channels_last = device.type == "cuda" if channels_last is None else bool(channels_last)
+    amp = device.type == "cuda" if amp is None else amp
+    channels_last = device.type == "cuda" if channels_last is None else channels_last
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
@@ -311,12 +319,16 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     For questions `fit()` cannot ask, such as "how hard is it for these layers to learn the identity?"
     (`target = x`). Batches are drawn with replacement from a generator seeded by `seed`.
     """
-    if not isinstance(x, torch.Tensor) or not isinstance(target, torch.Tensor) or len(x) != len(target):
-        raise ValueError("x and target must be tensors with the same number of examples")
-    _check_positive("steps", steps, int)
-    _check_positive("lr", lr)
-    _check_positive("batch_size", batch_size, int)
-    _check_positive("momentum", momentum, allow_zero=True)
+    check_module("model", model)
+    check_tensor("x", x)
+    check_tensor("target", target)
+    if len(x) != len(target):
+        raise ValueError(f"x and target must hold the same number of examples, got {len(x)} and {len(target)}")
+    check_positive_int("steps", steps)
+    check_positive("lr", lr)
+    check_positive_int("batch_size", batch_size)
+    check_number("momentum", momentum, 0.0)
+    check_bool("progress", progress)
     model.to(x.device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     generator = torch.Generator().manual_seed(seed)

@@ -49,6 +49,20 @@ def check_positive_int(name: str, value: object) -> int:
     return value
 
 
+def check_positive(name: str, value: object) -> float:
+    """A finite number above 0, such as a learning rate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number above 0, got {name}={value!r} ({_kind(value)})")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number above 0, got {name}={value}")
+    return float(value)
+
+
+def check_optional_bool(name: str, value: object) -> bool | None:
+    """A flag whose ``None`` means "decide for me" (e.g. mixed precision: on for CUDA, off elsewhere)."""
+    return None if value is None else check_bool(name, value)
+
+
 def check_number(name: str, value: object, low: float = -math.inf, high: float = math.inf,
                  *, high_inclusive: bool = True) -> float:
     """A finite real number in [low, high] (or [low, high) when ``high_inclusive`` is False)."""
