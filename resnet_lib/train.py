@@ -168,6 +168,22 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
 
 
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) under torchrun with an initialised process group, else (0, 1)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def _shard(xb: torch.Tensor, yb: torch.Tensor, rank: int, world: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """This process's share of a global batch: every process draws the same seeded batch and keeps a slice,
+    so each sees its part of every epoch (DistributedSampler's semantics) and the union is a single process's batch."""
+    if world == 1:
+        return xb, yb
+    share = len(xb) // world
+    return xb[rank * share:(rank + 1) * share], yb[rank * share:(rank + 1) * share]
+
+
 def _save_atomically(state: dict[str, Any], path: Path) -> None:
     """Write to a temporary file, then rename: a crash mid-write never leaves a broken checkpoint behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,6 +230,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     if warmup_epochs >= epochs:
         raise ValueError(f"warmup_epochs must be less than epochs={epochs}, got warmup_epochs={warmup_epochs}")
     train_count = len(data.train_x)
+    rank, world = _distributed()
+    if batch_size % world:
+        raise ValueError(f"batch_size must be divisible by the world size {world} (the global batch is split "
+                         f"evenly between processes), got batch_size={batch_size}")
     if batch_size > train_count:
         raise ValueError(f"batch_size must be at most the {train_count} training images, got batch_size={batch_size}")
 
@@ -222,6 +242,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     channels_last = device.type == "cuda" if channels_last is None else channels_last
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
+    # Under torchrun, DistributedDataParallel averages the gradients of the processes' shares after backward.
+    network = model if world == 1 else nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     # fp16 has a narrow range: scale the loss so small gradients do not flush to zero (bf16 needs no scaling).
     scaler = torch.amp.GradScaler(device.type, enabled=amp and amp_dtype(device) == torch.float16)
@@ -257,7 +279,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         history, first_epoch = History.from_dict(state["history"]), state["epoch"]
 
     augmentation = random_crop_flip if augment else None
-    bar = _progress_bar(total_steps, desc, progress)
+    bar = _progress_bar(total_steps, desc, progress and rank == 0)
     bar.update(first_epoch * steps_per_epoch)
     try:
         for epoch in range(first_epoch, epochs):
@@ -272,9 +294,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                                   augment=augmentation, drop_last=True):
                 for group in optimizer.param_groups:
                     group["lr"] = lr_at(step)
+                xb, yb = _shard(xb, yb, rank, world)
                 xb = xb.contiguous(memory_format=memory_format)
                 with _autocast(device, amp):
-                    logits = model(xb)
+                    logits = network(xb)
                     loss = F.cross_entropy(logits, yb)
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
@@ -289,6 +312,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                 bar.update()
             val_loss, val_err = evaluate(model, data.val_x, data.val_y, amp=amp) if len(data.val_x) else (
                 math.nan, math.nan)
+            if world > 1:  # every process records the whole batch's numbers
+                torch.distributed.all_reduce(loss_sum)
+                torch.distributed.all_reduce(wrong)
+                loss_sum /= world
             history.train_loss.append(loss_sum.item() / steps_per_epoch)  # the one sync of the epoch
             history.train_err.append(wrong.item() / (steps_per_epoch * batch_size))
             history.val_loss.append(val_loss)
@@ -298,7 +325,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
             history.seconds.append(time.perf_counter() - start)
             bar.set_postfix_str(f"epoch {epoch + 1}/{epochs} loss {history.train_loss[-1]:.3f} "
                                 f"err {history.train_err[-1]:.1%} val {val_err:.1%}")
-            if path is not None:
+            if path is not None and rank == 0:
                 _save_atomically({
                     "format": CHECKPOINT_FORMAT, "config": config, "epoch": epoch + 1,
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
