@@ -88,3 +88,19 @@ def test_layer_table_of_the_book_models() -> None:
             ours = getattr(models, name)()
         assert probes.macs(ours) == probes.macs(meta(name))
         assert probes.count_parameters(ours) == probes.count_parameters(meta(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("resnet18", {}), ("cifar_resnet", {"depth": 8}), ("cifar_plain", {"depth": 8}),
+     ("preact_resnet", {"depth": 11, "block": "bottleneck"}), ("vgg11", {"image_size": 32, "width": 8, "hidden": 32})],
+)
+def test_feature_info_and_torchvisions_layer_names_give_the_same_stages(name: str, kwargs: dict) -> None:
+    """The book's models are read from their feature_info, torchvision's from their names: the two must agree."""
+    net = models.get_model(name, **kwargs)
+    stages, blocks, per_stage = probes.stages(net), probes.blocks(net), probes.count_parameters(net, by="stage")
+    net.__dict__.pop("feature_info", None)
+    assert not hasattr(net, "feature_info")
+    assert [(s, [n for n, _ in c]) for s, c in probes.stages(net)] == [(s, [n for n, _ in c]) for s, c in stages]
+    assert [n for n, _ in probes.blocks(net)] == [n for n, _ in blocks]
+    assert probes.count_parameters(net, by="stage") == per_stage

@@ -84,17 +84,41 @@ def weighted_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, module) for name, module in model.named_modules() if isinstance(module, (nn.Conv2d, nn.Linear))]
 
 
+def _holds_blocks(module: nn.Module) -> bool:
+    """A stage is a container of blocks, and a block is itself a container (of convolutions, norms...)."""
+    return any(next(child.children(), None) is not None for child in module.children())
+
+
+def _stage_closed_by(model: nn.Module, point: str) -> str | None:
+    """The stage a ``feature_info`` point closes: the point itself, or the last sibling before it that holds
+    blocks (pre-activation nets take their last features after a final norm and ReLU that follow the last
+    stage). ``None`` for a point with no stage before it, such as the stem's activation."""
+    parent_name, _, leaf = point.rpartition(".")
+    siblings = list(model.get_submodule(parent_name).named_children())
+    names = [name for name, _ in siblings]
+    if leaf not in names:
+        return None
+    for name, module in reversed(siblings[: names.index(leaf) + 1]):
+        if _holds_blocks(module):
+            return f"{parent_name}.{name}" if parent_name else name
+    return None
+
+
 def stage_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The modules that hold a model's stages of blocks, by name, in order.
 
-    A model that describes itself with timm's ``feature_info`` (one dict per stage output, with the stage
-    module's name under ``"module"``) is read from it; its entries that are single layers (the stem's
-    activation that timm lists first) are not stages of blocks and are left out. A model without it, such as
-    torchvision's ResNets, is read by torchvision's naming convention: modules called ``layer1``, ``layer2``...
+    A model that describes itself with timm's ``feature_info`` (one dict per feature map it offers, with the
+    name of the module that outputs it under ``"module"``) is read from it: each entry closes one stage, and
+    entries with no stage of blocks before them (the stem's activation that timm lists first, VGG's pooling
+    points) are left out. A model without it, such as torchvision's ResNets, is read by torchvision's naming
+    convention: modules called ``layer1``, ``layer2``...
     """
     info = getattr(model, "feature_info", None)
     if isinstance(info, (list, tuple)) and info and all(isinstance(entry, dict) and "module" in entry for entry in info):
-        named = dict(model.named_modules())
-        found = [(entry["module"], named[entry["module"]]) for entry in info if entry["module"] in named]
-        return [(name, module) for name, module in found if next(module.children(), None) is not None]
+        found: list[str] = []
+        for entry in info:
+            stage = _stage_closed_by(model, entry["module"])
+            if stage is not None and stage not in found:
+                found.append(stage)
+        return [(name, model.get_submodule(name)) for name in found]
     return [(name, module) for name, module in model.named_modules() if _LAYER_NAME.fullmatch(name.rsplit(".", 1)[-1])]
