@@ -87,6 +87,8 @@ def test_stage_modules_come_from_feature_info_when_a_model_has_it() -> None:
     vgg_like = nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2)), nn.Flatten())
     vgg_like.feature_info = [{"num_chs": 4, "reduction": 1, "module": "0.1"}]
     assert probes.stage_modules(vgg_like) == []  # single layers, no blocks: no stages
+    vgg_like.feature_info = [{"num_chs": 4, "reduction": 1, "module": "body.3"}]
+    assert probes.stage_modules(vgg_like) == []  # a name that is no module is ignored
 
 
 def test_stage_modules_fall_back_to_torchvisions_layer_names() -> None:

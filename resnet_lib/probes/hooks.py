@@ -94,7 +94,10 @@ def _stage_closed_by(model: nn.Module, point: str) -> str | None:
     blocks (pre-activation nets take their last features after a final norm and ReLU that follow the last
     stage). ``None`` for a point with no stage before it, such as the stem's activation."""
     parent_name, _, leaf = point.rpartition(".")
-    siblings = list(model.get_submodule(parent_name).named_children())
+    try:
+        siblings = list(model.get_submodule(parent_name).named_children())
+    except AttributeError:  # a point naming no module: nothing to read
+        return None
     names = [name for name, _ in siblings]
     if leaf not in names:
         return None
