@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.fx  # noqa: F401  (is_fx_tracing)
 
+from ..probes.geometry import output_size  # noqa: F401  (re-exported for alexnet and vgg)
 from ..validation import check_callable, check_images, check_int
 
 NormLayer = Callable[[int], nn.Module]
@@ -36,7 +37,7 @@ def norm_or_default(norm_layer: Any, default: NormLayer = nn.BatchNorm2d) -> Nor
     """``None`` means BatchNorm (torchvision's convention); anything else must be a factory, not a string."""
     if norm_layer is None:
         return default
-    return check_callable("norm_layer", norm_layer, "nn.BatchNorm2d or nn.Identity")
+    return check_callable("norm_layer", norm_layer, f"nn.{default.__name__} or nn.Identity")
 
 
 class ZeroPadShortcut(nn.Module):
@@ -162,7 +163,3 @@ class MLPClassifierMixin:
         last = self.classifier[-1]
         self.classifier[-1] = nn.Linear(last.in_features, num_classes) if num_classes > 0 else nn.Identity()
 
-
-def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
-    """Side of a conv/pool output, floor((n + 2p - k) / s) + 1: tells when a layer would shrink a map to nothing."""
-    return (size + 2 * padding - kernel_size) // stride + 1

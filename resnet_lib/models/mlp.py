@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..validation import check_bool, check_callable, check_positive_int
+from ..validation import check_bool, check_positive_int
+from .blocks import norm_or_default
 
 __all__ = ["MLPBlock", "mlp"]
 
@@ -42,8 +43,7 @@ def mlp(depth: int, *, width: int = 200, residual: bool = False,
     check_positive_int("depth", depth)
     check_positive_int("width", width)
     check_bool("residual", residual)
-    norm_layer = nn.BatchNorm1d if norm_layer is None else norm_layer
-    check_callable("norm_layer", norm_layer, "nn.BatchNorm1d or nn.Identity")
+    norm_layer = norm_or_default(norm_layer, nn.BatchNorm1d)
     net = nn.Sequential(
         nn.Linear(1, width),
         *[MLPBlock(width, residual, norm_layer) for _ in range(depth)],
