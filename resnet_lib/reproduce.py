@@ -181,28 +181,38 @@ def _claim_folder(folder: Path, config: dict[str, Any], resume: bool) -> None:
     record.write_text(json.dumps(config, indent=1, sort_keys=True))
 
 
+def prepare(run: Run) -> tuple[nn.Module, Any]:
+    """The run's seeded initial network and its data: the same every time, so a run can be replayed."""
+    settings = run.settings
+    profile.seed_everything(run.seed)
+    data = load_dataset(settings["dataset"], image_size=settings["image_size"], train_size=settings["train_size"],
+                        val_size=settings["val_size"], seed=run.seed)
+    return build_model(run, data.num_classes, data.in_channels), data
+
+
+def train(run: Run, model: nn.Module, data: Any, **options: Any) -> History:
+    """``fit()`` with the recipe's schedule; ``options`` are fit's own (checkpoint, resume, until_epoch, ...)."""
+    settings = run.settings
+    trained: nn.Module = torch.compile(model) if run.compile else model  # type: ignore[assignment]
+    return fit(trained, data, epochs=settings["epochs"], lr=settings["lr"], batch_size=settings["batch_size"],
+               momentum=settings["momentum"], weight_decay=settings["weight_decay"],
+               milestones=settings["milestones"], warmup_epochs=settings["warmup_epochs"],
+               augment=settings["augment"], seed=run.seed, amp=run.amp, channels_last=run.channels_last,
+               desc=run.name, **options)
+
+
 def execute(run: Run, out: Path, *, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train one configuration and write its result.json; return the result."""
     rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
-    settings = run.settings
     folder = out / run.recipe / run.name
     config = asdict(run)
     if rank == 0:
         _claim_folder(folder, config, resume)
     if torch.distributed.is_initialized():
         torch.distributed.barrier()
-    profile.seed_everything(run.seed)
-    data = load_dataset(settings["dataset"], image_size=settings["image_size"], train_size=settings["train_size"],
-                        val_size=settings["val_size"], seed=run.seed)
-    model = build_model(run, data.num_classes, data.in_channels)
-    trained: nn.Module = torch.compile(model) if run.compile else model  # type: ignore[assignment]
+    model, data = prepare(run)
     start = time.perf_counter()
-    history: History = fit(
-        trained, data, epochs=settings["epochs"], lr=settings["lr"], batch_size=settings["batch_size"],
-        momentum=settings["momentum"], weight_decay=settings["weight_decay"], milestones=settings["milestones"],
-        warmup_epochs=settings["warmup_epochs"], augment=settings["augment"], seed=run.seed,
-        checkpoint=folder / "checkpoint.pt", resume=resume, amp=run.amp, channels_last=run.channels_last,
-        progress=progress, desc=run.name)
+    history = train(run, model, data, checkpoint=folder / "checkpoint.pt", resume=resume, progress=progress)
     wall = time.perf_counter() - start
     test_loss, test_err = evaluate(model, data.test_x, data.test_y)
     result = {"recipe": run.recipe, "description": RECIPES[run.recipe].description, "config": config,
@@ -279,6 +289,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    profile.set_threads()  # RESNET_BOOK_THREADS, as in the chapters
     if args.recipe == "benchmark":
         for name, rate in benchmark():
             print(f"{name:16} {rate:8.0f} images/s")
@@ -314,4 +325,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["RECIPES", "Recipe", "Run", "plan", "execute", "benchmark", "main"]
+__all__ = ["RECIPES", "Recipe", "Run", "plan", "prepare", "train", "execute", "benchmark", "main"]

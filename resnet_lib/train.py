@@ -197,7 +197,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         milestones: tuple[float, ...] = (0.5, 0.75), warmup_epochs: int = 0, augment: bool = False,
         seed: int = 0, checkpoint: str | Path | None = None, resume: bool = True, amp: bool | None = None,
         channels_last: bool | None = None, log_steps: bool = False, progress: bool = True,
-        desc: str = "") -> History:
+        desc: str = "", until_epoch: int | None = None) -> History:
     """Train `model` on `data.train_x/train_y` and validate on `data.val_x/val_y` after every epoch.
 
     The model moves to the data's device. Every epoch is full batches of a fresh seeded shuffle (a short last
@@ -205,6 +205,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     fp16 with loss scaling where bf16 is missing)
     and `channels_last` default to on for CUDA, off elsewhere. With `checkpoint`, the state after each epoch is
     saved there and, when `resume`, picked up again; a checkpoint of a different configuration is an error.
+    `until_epoch` stops after that epoch of the `epochs`-long schedule, as an interrupted run would (a later
+    call with `resume` continues it); tests use it to replay the start of a long run.
     """
     for name in ("train_x", "train_y", "val_x", "val_y"):
         if not isinstance(getattr(data, name, None), torch.Tensor):
@@ -223,6 +225,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     check_optional_bool("amp", amp)
     check_optional_bool("channels_last", channels_last)
     check_int("seed", seed)
+    if until_epoch is not None:
+        check_int("until_epoch", until_epoch, minimum=1, maximum=epochs)
     if not isinstance(milestones, (tuple, list)) or not all(
             isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m < 1 for m in milestones):
         raise ValueError(f"milestones must be fractions of training strictly between 0 and 1, "
@@ -282,7 +286,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     bar = _progress_bar(total_steps, desc, progress and rank == 0)
     bar.update(first_epoch * steps_per_epoch)
     try:
-        for epoch in range(first_epoch, epochs):
+        for epoch in range(first_epoch, epochs if until_epoch is None else until_epoch):
             start = time.perf_counter()
             model.train()
             step = epoch * steps_per_epoch
