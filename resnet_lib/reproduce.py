@@ -105,11 +105,17 @@ class Run:
         return f"{self.model}{self.depth}{unit}-seed{self.seed}" + ("-smoke" if self.smoke else "")
 
 
+def _group_norm(channels: int) -> nn.Module:
+    return nn.GroupNorm(1, channels)
+
+
 def build_model(run: Run, num_classes: int, in_channels: int) -> nn.Module:
     """The recipe's network: the same builders the chapters use."""
     options: dict[str, Any] = {"width": run.settings["width"], "num_classes": num_classes, "in_channels": in_channels}
     if run.norm == "none":
         options["norm_layer"] = nn.Identity
+    elif run.norm == "group":  # per-image statistics: a process's share normalises as the whole batch would
+        options["norm_layer"] = _group_norm
     if run.model == "plain":
         return cifar_plain(run.depth, **options)
     if run.model == "resnet":
@@ -220,7 +226,8 @@ def execute(run: Run, out: Path, *, resume: bool = False, progress: bool = True)
               "wall_seconds": wall, "hardware": _hardware(), "versions": _versions()}
     if rank == 0:
         (folder / "result.json").write_text(json.dumps(result, indent=1))
-        torch.save(model.state_dict(), folder / "weights.pt")
+    # Every process keeps its final weights: under torchrun they must agree, and a test checks that they do.
+    torch.save(model.state_dict(), folder / ("weights.pt" if rank == 0 else f"weights.rank{rank}.pt"))
     return result
 
 
@@ -277,8 +284,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("runs"), help="output folder (default: runs/)")
     parser.add_argument("--smoke", action="store_true", help="seconds on a CPU: tiny data and nets, 2 epochs")
     parser.add_argument("--resume", action="store_true", help="continue runs found in --out with the same config")
-    parser.add_argument("--norm", choices=("batch", "none"), default="batch",
-                        help="none: no normalisation (exact multi-process equivalence on CPUs)")
+    parser.add_argument("--norm", choices=("batch", "group", "none"), default="batch",
+                        help="batch (the papers'; statistics per process, as on the paper's two GPUs), group "
+                             "(GroupNorm with one group: per-image statistics, so N processes train exactly as "
+                             "one), none")
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                         help="mixed precision (default: on for CUDA)")
     parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
