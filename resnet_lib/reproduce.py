@@ -102,7 +102,8 @@ class Run:
     @property
     def name(self) -> str:
         unit = f"-{self.unit}" if self.model == "preact" else ""
-        return f"{self.model}{self.depth}{unit}-seed{self.seed}" + ("-smoke" if self.smoke else "")
+        norm = "" if self.norm == "batch" else f"-{self.norm}norm"
+        return f"{self.model}{self.depth}{unit}{norm}-seed{self.seed}" + ("-smoke" if self.smoke else "")
 
 
 def _group_norm(channels: int) -> nn.Module:
@@ -231,6 +232,36 @@ def execute(run: Run, out: Path, *, resume: bool = False, progress: bool = True)
     return result
 
 
+def load_results(folder: str | Path, recipe: str | None = None) -> dict[str, dict[str, Any]]:
+    """Every ``result.json`` (or ``*.json`` copied from one) under ``folder``, keyed by run name, in name order.
+
+    This is how the book reads the committed long runs: pages plot them beside their live runs.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no results folder at {str(root)!r}: run python -m resnet_lib.reproduce first")
+    results = {}
+    for path in sorted(root.rglob("*.json")):
+        if path.name == "config.json":
+            continue
+        result = json.loads(path.read_text())
+        if "history" in result and (recipe is None or result["recipe"] == recipe):
+            results[Run(**result["config"]).name] = result
+    return results
+
+
+def results_table(results: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of final errors and costs, one row per run: what the reproduction page shows."""
+    lines = ["| recipe | run | epochs | final training error | test error | minutes | hardware |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for name, result in results.items():
+        history, hardware = result["history"], result["hardware"]
+        lines.append(f"| {result['recipe']} | {name} | {len(history['train_err'])} | "
+                     f"{history['train_err'][-1]:.2%} | {result['test_error']:.2%} | "
+                     f"{result['wall_seconds'] / 60:.1f} | {hardware['device']}, {hardware['threads']} thread(s) |")
+    return "\n".join(lines)
+
+
 def benchmark(steps: int = 20) -> list[tuple[str, float]]:
     """Images per second of one training step of ResNet-56 on CIFAR-sized input: eager against each speed-up."""
     device = profile.device()
@@ -334,4 +365,5 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["RECIPES", "Recipe", "Run", "plan", "prepare", "train", "execute", "benchmark", "main"]
+__all__ = ["RECIPES", "Recipe", "Run", "plan", "prepare", "train", "execute", "load_results", "results_table",
+           "benchmark", "main"]

@@ -73,12 +73,11 @@ def test_bad_input_is_refused_before_training(args: list[str], message: str) -> 
 
 def test_an_out_folder_with_another_configuration_is_refused(tmp_path: Path) -> None:
     assert run_cli(*SMOKE, "--out", str(tmp_path)).returncode == 0
-    other = run_cli(*SMOKE, "--out", str(tmp_path), "--seed", "0", "--norm", "none", "--resume")
-    # --norm none is another configuration, but it lands in the same folder name only if names collide:
+    other = run_cli(*SMOKE, "--out", str(tmp_path), "--compile", "--resume")  # same folder, another configuration
     folder = tmp_path / "cpu-long" / "resnet20-seed0-smoke"
     config = json.loads((folder / "config.json").read_text())
-    assert other.returncode == 2 and "holds a different configuration (differs in norm)" in other.stderr
-    assert config["norm"] == "batch"
+    assert other.returncode == 2 and "holds a different configuration (differs in compile)" in other.stderr
+    assert config["compile"] is False
 
 
 def test_world_size_must_divide_the_global_batch(tmp_path: Path) -> None:
@@ -93,7 +92,7 @@ def test_two_gloo_processes_agree_with_each_other_and_with_one_process(tmp_path:
     assert two.returncode == 0, two.stderr[-2000:]
     one = run_cli(*args, "--out", str(tmp_path / "one"))
     assert one.returncode == 0, one.stderr
-    folder = "cpu-long/resnet20-seed0-smoke"
+    folder = "cpu-long/resnet20-groupnorm-seed0-smoke"
     rank0 = torch.load(tmp_path / "two" / folder / "weights.pt")
     rank1 = torch.load(tmp_path / "two" / folder / "weights.rank1.pt")
     single = torch.load(tmp_path / "one" / folder / "weights.pt")
