@@ -27,6 +27,7 @@ from torch import nn
 
 from .data import batches, random_crop_flip
 from .validation import (
+    check_batch,
     check_bool,
     check_choice,
     check_int,
@@ -35,7 +36,6 @@ from .validation import (
     check_optional_bool,
     check_positive,
     check_positive_int,
-    check_tensor,
 )
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
@@ -122,10 +122,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     The model's previous mode is restored, so evaluating in the middle of training changes nothing.
     """
     check_module("model", model)
-    check_tensor("x", x)
-    check_tensor("y", y)
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty and of the same length, got lengths {len(x)} and {len(y)}")
+    check_batch(x, y)
     check_positive_int("batch_size", batch_size)
     check_bool("amp", amp)
     was_training = model.training
@@ -351,10 +348,7 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     (`target = x`). Batches are drawn with replacement from a generator seeded by `seed`.
     """
     check_module("model", model)
-    check_tensor("x", x)
-    check_tensor("target", target)
-    if len(x) != len(target):
-        raise ValueError(f"x and target must hold the same number of examples, got {len(x)} and {len(target)}")
+    check_batch(x, target, names=("x", "target"))
     check_positive_int("steps", steps)
     check_positive("lr", lr)
     check_positive_int("batch_size", batch_size)
