@@ -143,11 +143,22 @@ class ClassifierMixin:
 
 
 class MLPClassifierMixin:
-    """The same head interface for AlexNet and VGG, whose ``classifier`` is fully connected layers with dropout.
+    """What AlexNet and VGG share: ``features`` (convolutions and pools), then ``classifier`` (fully connected
+    layers with dropout), as torchvision names them.
 
     ``pre_logits=True`` stops before the last linear layer (the 4096-d features of the papers' transfer
     experiments); ``reset_classifier`` replaces only that layer, so torchvision's state_dict keys stay valid.
     """
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
+        if not torch.jit.is_scripting():
+            check_input(x, self.in_channels)
+        return self.features(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.forward_features(x)
+        return self.forward_head(x)
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         x = self.avgpool(x)
