@@ -109,8 +109,8 @@ def test_committed_results_replay_from_the_current_code(path: Path) -> None:
     """The first epoch of each committed long run, retrained now, gives the committed numbers."""
     result = json.loads(path.read_text())
     config = result["config"]
-    if result["hardware"]["device"] != "cpu" or config["depth"] > 56:
-        pytest.skip("only CPU runs of small nets are replayed here")
+    if result["hardware"]["device"] != "cpu" or config["depth"] > 20:
+        pytest.skip("the first epoch of the 20-layer CPU runs is replayed (seconds); deeper ones share their code")
     torch.set_num_threads(result["hardware"]["threads"])
     (run,) = reproduce.plan(config["recipe"], model=config["model"], depth=config["depth"], seed=config["seed"],
                             smoke=config["smoke"], norm=config["norm"])
