@@ -139,7 +139,7 @@ MATH_OFF_PAGE_JS = """() => {
     const column = document.querySelector('main .bd-article') || document.querySelector('main');
     const right = column.getBoundingClientRect().right + 1;
     const bad = [];
-    for (const m of document.querySelectorAll('main mjx-container')) {
+    for (const m of column.querySelectorAll('mjx-container')) {  // the article, not the contents sidebar
         const box = m.getBoundingClientRect();
         if (box.width === 0) continue;  // inside something collapsed
         const content = m.querySelector('mjx-math') || m;
