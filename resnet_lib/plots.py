@@ -330,7 +330,8 @@ def plot_lesion(
                 label=f"{run}: nothing skipped" if run else "nothing skipped",
             )
         ax.set_xticks(np.arange(len(labels)))
-        ax.set_xticklabels(labels, rotation=45 if len(labels) > 6 else 0)
+        # Upright when they fit; many block names stand vertical so that they never overlap.
+        ax.set_xticklabels(labels, rotation=0 if len(labels) <= 6 else 45 if len(labels) <= 12 else 90)
         ax.set_xlabel("skipped block")
         ax.set_ylabel("error (%)")
         _legend(fig, [ax])

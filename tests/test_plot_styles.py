@@ -62,8 +62,10 @@ FIGURES = {
                                         reference=(1.0, "output 0"), log=True),
     "xy": lambda: plots.plot_xy({"feedforward": ([1, 2, 5, 10], [0.9, 0.6, 0.2, 0.0]),
                                  "residual": ([1, 2, 5, 10], [0.9, 0.8, 0.7, 0.6])}, logx=True, markers=True),
-    "lesion": lambda: plots.plot_lesion({"ResNet-56": {"baseline": 0.1, **{f"b{i}": 0.12 for i in range(9)}},
-                                         "plain-56": {"baseline": 0.2, **{f"b{i}": 0.9 for i in range(9)}}}),
+    "lesion": lambda: plots.plot_lesion({"ResNet-56": {"baseline": 0.1, **{f"layer{i // 9 + 1}.{i % 9}": 0.12
+                                                                          for i in range(27)}},
+                                         "plain-56": {"baseline": 0.2, **{f"layer{i // 9 + 1}.{i % 9}": 0.9
+                                                                          for i in range(27)}}}),
     "path-lengths": lambda: plots.plot_path_lengths({"ResNet-56: 27 blocks": np.full(28, 1 / 28),
                                                      "ResNet-110: 54 blocks": np.full(55, 1 / 55)}),
     "bar-panels": lambda: plots.plot_bar_panels({"parameters (millions)": {"VGG-19": 143.7, "plain-34": 21.8,
@@ -83,6 +85,9 @@ def test_legends_never_cover_data_and_text_is_legible_on_a_phone(name: str) -> N
         box = legend.get_window_extent(renderer)
         for ax in fig.axes:
             assert not box.overlaps(ax.get_window_extent(renderer)), f"{name}: the legend covers an axes"
+    for ax in fig.axes:  # tick labels never overlap each other
+        boxes = [label.get_window_extent(renderer) for label in ax.get_xticklabels() if label.get_text()]
+        assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:])), f"{name}: x tick labels overlap"
     scale = min(1.0, plots.PHONE_COLUMN_PX / (fig.get_figwidth() * fig.dpi))
     for ax in fig.axes:
         for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
