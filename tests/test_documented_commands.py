@@ -7,6 +7,7 @@ get `--help` (they start, import and parse), and pytest commands `--collect-only
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -35,8 +36,11 @@ def documented_commands() -> list[str]:
             texts.append(match.group(1))
     found: list[str] = []
     for text in texts:
+        fenced = "\n".join(re.findall(r"^```[a-z]*\n(.*?)^```", text, re.M | re.S))
+        text = re.sub(r"^```[a-z]*\n.*?^```", "", text, flags=re.M | re.S)
         candidates = re.findall(r"`([^`\n]+)`", text)
         candidates += [line.strip() for line in text.splitlines() if line.startswith("    ")]
+        candidates += [line.split("  #")[0].strip() for line in fenced.splitlines()]
         for candidate in candidates:
             command = re.split(r"\s{3,}", candidate.strip())[0]  # drop an aligned comment
             if COMMAND.match(command) and command not in found:
@@ -48,12 +52,20 @@ def concrete(command: str) -> list[str]:
     command = command.replace("<yours>", "00_introduction").replace("[chapters/*.ipynb]", EXAMPLE)
     command = command.replace("[...]", EXAMPLE)
     command = re.sub(r"\[CHAPTERS=([^\]]+)\]", r"CHAPTERS=\1", command)
-    words = shlex.split(command)
+    words = shlex.split(command.replace("\\|", "|"))
     if words[0] in ("python", "python3"):
         words = words[1:]
     if words[0].startswith("tools/") and not words[0].endswith(".py"):
         raise AssertionError(command)
     return words
+
+
+@functools.lru_cache(maxsize=None)
+def run_help(program: tuple[str, ...]) -> tuple[int, str]:
+    """`PROGRAM --help`, once per program (importing torch is the slow part)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([*program, "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stderr
 
 
 def load_notebooks_tool():
@@ -95,12 +107,13 @@ def test_documented_command_runs(command: str, monkeypatch: pytest.MonkeyPatch,
         assert tool.main(words[1:]) == 0, command
         assert "whole book" in capsys.readouterr().out
         assert bool(executed) == (words[1] == "run" or "--measure" in words), command
-    elif words[:2] == ["-m", "resnet_lib.bench"] or words[0].startswith(".venv/bin/"):
-        program = [sys.executable, *words] if words[0] == "-m" else [words[0], *words[1:]]
+    elif words[0] == "-m" or words[0].startswith(".venv/bin/"):
+        # A module of the library (a benchmark, the papers' hours-long recipes): it starts, imports and parses.
+        program = [sys.executable, "-m", words[1]] if words[0] == "-m" else [words[0], *words[1:]]
         if words[0].startswith(".venv/bin/"):  # this test runs in whichever environment has the packages
             program = [str(Path(sys.executable).with_name(Path(words[0]).name)), *words[1:]]
-        result = subprocess.run([*program, "--help"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, f"`{command}`: {result.stderr[-2000:]}"
+        returncode, stderr = run_help(tuple(program))
+        assert returncode == 0, f"`{command}`: {stderr[-2000:]}"
     elif words[0] == "pytest":
         target = [w if not w.endswith("chapters/") else EXAMPLE for w in words[1:]]
         if not any(w.endswith(".ipynb") for w in target):
