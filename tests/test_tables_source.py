@@ -40,5 +40,9 @@ def test_show_source_is_the_librarys_own_code() -> None:
     text = source_markdown(BasicBlock)
     assert text.startswith("```python\n# resnet_lib/models/") and "class BasicBlock" in text and text.endswith("```")
     assert show_source(BasicBlock).data == text
+    assert 'Two 3x3 convolutions plus' not in text and "    expansion" in text  # its docstring goes, code stays
+    assert '"""Two 3x3 convolutions' in source_markdown(BasicBlock, docstring=True)
+    with pytest.raises(TypeError, match="docstring must be a bool"):
+        source_markdown(BasicBlock, docstring="yes")
     with pytest.raises(TypeError, match="obj must be a class or a function"):
         source_markdown(3)
