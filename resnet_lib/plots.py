@@ -6,6 +6,7 @@ held-out curves dashed, errors are shown in percent, as in the ResNet paper.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,21 +16,97 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-FIGSIZE = (7.0, 3.5)
+FIGSIZE = (6.4, 3.6)
+# Shown at a phone's width (about 380 px of text column) a 640-px figure shrinks to 0.6: 11-point ticks stay ~9 px.
+PHONE_COLUMN_PX = 380
+MIN_PHONE_TEXT_PX = 8.5
 STYLE = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "figure.titlesize": 12,
+    "legend.fontsize": 10,
     "legend.frameon": False,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "lines.linewidth": 1.6,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "lines.linewidth": 1.8,
     "figure.dpi": 100,
 }
+
+# One colour per network across the book, by depth: ResNet-56 and plain-56 share a colour (twins), the line style
+# tells the families apart. A shortcut option other than A (the CIFAR nets' default) is a network of its own.
+NETWORK_COLOURS = {
+    8: "#8c564b", 11: "#c49c94", 16: "#aec7e8", 18: "#e377c2", 19: "#bcbd22", 20: "#1f77b4", 32: "#98df8a",
+    34: "#2ca02c", 44: "#ff9896", 50: "#9467bd", 56: "#ff7f0e", 101: "#c5b0d5", 110: "#d62728", 152: "#7f7f7f",
+    164: "#17becf", 1001: "#393b79",
+}
+SHORTCUT_COLOURS = {(20, "B"): "#17becf", (20, "C"): "#393b79", (56, "B"): "#e7ba52", (56, "C"): "#843c39"}
+# Anything that is not a named network (an initialisation, a curve of a probe) takes these, in order.
+OTHER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+FAMILY_LINESTYLES = {"plain": "--", "residual": "-", None: "-"}
+DUPLICATE_MARKERS = ("o", "s", "^", "D", "v")
+_RESIDUAL = re.compile(r"resnet|residual|shortcut", re.I)
+_PLAIN = re.compile(r"plain|feedforward|feed-forward|vgg|alexnet|no shortcut", re.I)
+
+
+def network_family(label: str) -> str | None:
+    """``"residual"``, ``"plain"`` or None (not a network name), read from a figure label such as "ResNet-56"."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got label of type {type(label).__name__}")
+    if _PLAIN.search(label) and not re.search(r"resnet", label, re.I):
+        return "plain"
+    return "residual" if _RESIDUAL.search(label) else None
+
+
+def network_style(label: str, index: int = 0) -> dict[str, Any]:
+    """Colour, line style and marker fill of the network a label names, the same in every figure of the book.
+
+    Labels name a network as the chapters do: "plain-20", "ResNet-56 (B)", "cifar_resnet(20, shortcut='C')",
+    "feedforward, 50 layers". Labels that name none get ``OTHER_COLOURS[index]`` and a solid line.
+    """
+    family = network_family(label)
+    colour = OTHER_COLOURS[index % len(OTHER_COLOURS)]
+    depth = re.search(r"(?<![\d./])(\d+)(?![\d./])", label)
+    if family is not None and depth and int(depth.group(1)) in NETWORK_COLOURS:
+        number = int(depth.group(1))
+        colour = NETWORK_COLOURS[number]
+        option = re.search(r"\(([ABC])\)|shortcut='([ABC])'", label)
+        letter = option and (option.group(1) or option.group(2))
+        colour = SHORTCUT_COLOURS.get((number, letter), colour)
+    return {"color": colour, "linestyle": FAMILY_LINESTYLES[family],
+            "markerfacecolor": "white" if family == "plain" else colour}
+
+
+def _styles(labels: Sequence[str]) -> list[dict[str, Any]]:
+    """``network_style`` for each label; labels that would look identical (the same net, initialised and trained)
+    get distinct markers, so each line stays identifiable."""
+    styles, seen = [], {}
+    for index, label in enumerate(labels):
+        style = network_style(label, index)
+        key = (style["color"], style["linestyle"])
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        if count:
+            style["marker"] = DUPLICATE_MARKERS[(count - 1) % len(DUPLICATE_MARKERS)]
+        styles.append(style)
+    return styles
+
+
+def _legend(fig: Figure, axes: Sequence[Any]) -> None:
+    """One legend for the figure, below the axes: it never covers data (the layout makes room for it)."""
+    handles, labels = [], []
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    if handles:
+        longest = max(len(label) for label in labels)
+        ncols = 1 if longest > 34 else 2 if longest > 18 or len(labels) == 4 else min(3, len(labels))
+        fig.legend(handles, labels, loc="outside lower center", ncols=ncols)
 HISTORY_FIELDS = ("train_loss", "train_err", "val_loss", "val_err")
 
 
@@ -39,13 +116,8 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _colour(index: int) -> str:
-    """Run ``index`` gets the same colour in every figure of a chapter."""
-    return f"C{index % 10}"
-
-
 def _new_figure(ncols: int = 1, figsize: tuple[float, float] | None = None) -> tuple[Figure, list]:
-    fig, axes = plt.subplots(1, ncols, figsize=figsize or FIGSIZE, squeeze=False)
+    fig, axes = plt.subplots(1, ncols, figsize=figsize or FIGSIZE, squeeze=False, layout="constrained")
     plt.close(fig)  # returned, not left open: the notebook then shows it once, as the cell's value
     return fig, list(axes[0])
 
@@ -81,7 +153,7 @@ def plot_history(
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
-    """Training curves: one colour per run, solid = train, dashed = held-out.
+    """Training curves, each network in its book-wide style (``network_style``): thin = train, thick = held-out.
 
     Errors (``*_err``, stored as fractions in [0, 1]) are drawn in percent;
     losses and errors get separate panels because they do not share a scale.
@@ -97,6 +169,7 @@ def plot_history(
     kinds = list(dict.fromkeys(metric.split("_", 1)[1] for metric in metrics))
     with _style():
         fig, axes = _new_figure(len(kinds), figsize)
+        styles = _styles(list(histories))
         for index, (run, history) in enumerate(histories.items()):
             for metric in metrics:
                 split, kind = metric.split("_", 1)
@@ -107,18 +180,18 @@ def plot_history(
                 ax.plot(
                     np.arange(1, len(values) + 1),
                     values,
-                    color=_colour(index),
-                    linestyle="-" if split == "train" else "--",
-                    label=f"{run} ({'train' if split == 'train' else 'held-out'})",
+                    **styles[index],
+                    linewidth=1.1 if split == "train" and len(metrics) > 1 else 2.2,
+                    alpha=0.6 if split == "train" and len(metrics) > 1 else 1.0,
+                    label=f"{run} ({'train' if split == 'train' else 'held-out'})" if len(metrics) > 1 else run,
                 )
         for kind, ax in zip(kinds, axes):
             ax.set_xlabel("epoch")
             _integer_x(ax)
             ax.set_ylabel("error (%)" if kind == "err" else "loss")
-            ax.legend()
+        _legend(fig, axes)
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
     return fig
 
 
@@ -137,20 +210,27 @@ def plot_layer_norms(
     _check_mapping("norms", norms)
     with _style():
         fig, (ax,) = _new_figure(1, figsize)
-        for index, (run, per_layer) in enumerate(norms.items()):
+        for style, (run, per_layer) in zip(_styles(list(norms)), norms.items()):
             _check_mapping(f"norms[{run!r}]", per_layer)
             values = list(per_layer.values())
-            ax.plot(np.arange(1, len(values) + 1), values, marker=".", color=_colour(index), label=run)
+            ax.plot(np.arange(1, len(values) + 1), values, **{"marker": ".", **style}, label=run)
         if log:
             ax.set_yscale("log")
         ax.set_xlabel("layer (input → output)")
         _integer_x(ax)
         ax.set_ylabel(ylabel)
-        ax.legend()
+        _legend(fig, [ax])
         if title:
             ax.set_title(title)
-        fig.tight_layout()
     return fig
+
+
+def _bar_style(label: str, index: int) -> dict[str, Any]:
+    """Residual nets' bars filled, plain nets' hollow and hatched, in the network's colour."""
+    style = network_style(label, index)
+    if network_family(label) == "plain":
+        return {"facecolor": "white", "edgecolor": style["color"], "hatch": "//", "linewidth": 1.5}
+    return {"color": style["color"]}
 
 
 def plot_bars(
@@ -166,8 +246,10 @@ def plot_bars(
         fig, (ax,) = _new_figure(1, figsize)
         names = list(values)
         heights = [float(values[name]) for name in names]
-        bars = ax.bar(names, heights, color=[_colour(i) for i in range(len(names))])
-        ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=8)
+        bars = ax.bar(names, heights)
+        for index, (bar, name) in enumerate(zip(bars, names)):
+            bar.set(**_bar_style(name, index))
+        ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=10)
         if log:
             ax.set_yscale("log")
         ax.set_ylabel(ylabel)
@@ -176,7 +258,6 @@ def plot_bars(
             ax.tick_params(axis="x", labelrotation=45)
         if title:
             ax.set_title(title)
-        fig.tight_layout()
     return fig
 
 
@@ -193,17 +274,16 @@ def plot_autocorrelation(
     _check_mapping("curves", curves)
     with _style():
         fig, (ax,) = _new_figure(1, figsize)
-        for index, (name, curve) in enumerate(curves.items()):
+        for style, (name, curve) in zip(_styles(list(curves)), curves.items()):
             values = np.asarray(curve, dtype=float)
-            ax.plot(np.arange(len(values)), values, color=_colour(index), label=name)
+            ax.plot(np.arange(len(values)), values, **style, label=name)
         ax.axhline(0.0, color="0.5", linewidth=0.8)
         ax.set_xlabel("lag (grid points)")
         _integer_x(ax)
         ax.set_ylabel("autocorrelation")
-        ax.legend()
+        _legend(fig, [ax])
         if title:
             ax.set_title(title)
-        fig.tight_layout()
     return fig
 
 
@@ -227,6 +307,7 @@ def plot_lesion(
     with _style():
         fig, (ax,) = _new_figure(1, figsize)
         labels: list[str] = []
+        styles = _styles([run or "net" for run in runs])
         for index, (run, errors) in enumerate(runs.items()):
             _check_mapping(f"results[{run!r}]" if run else "results", errors)
             if "baseline" not in errors:
@@ -238,25 +319,24 @@ def plot_lesion(
             ax.plot(
                 np.arange(len(skipped)),
                 [100 * errors[name] for name in skipped],
-                marker="o",
-                color=_colour(index),
+                **{"marker": "o", **styles[index]},
                 label=f"{run}: block skipped" if run else "block skipped",
             )
             ax.axhline(
                 100 * errors["baseline"],
-                color=_colour(index),
-                linestyle="--",
-                linewidth=1.0,
+                color=styles[index]["color"],
+                linestyle=":",
+                linewidth=1.2,
                 label=f"{run}: nothing skipped" if run else "nothing skipped",
             )
         ax.set_xticks(np.arange(len(labels)))
-        ax.set_xticklabels(labels, rotation=45 if len(labels) > 6 else 0, fontsize=8)
+        # Upright when they fit; many block names stand vertical so that they never overlap.
+        ax.set_xticklabels(labels, rotation=0 if len(labels) <= 6 else 45 if len(labels) <= 12 else 90)
         ax.set_xlabel("skipped block")
         ax.set_ylabel("error (%)")
-        ax.legend()
+        _legend(fig, [ax])
         if title:
             ax.set_title(title)
-        fig.tight_layout()
     return fig
 
 
@@ -320,20 +400,19 @@ def plot_curves(
         arrays = {name: np.asarray(curve, dtype=float) for name, curve in curves.items()}
         positive = [a[a > 0].min() for a in arrays.values() if (a > 0).any()]
         floor = min(positive) / 10 if positive else 1e-12  # exact zeros drawn just below the smallest value
-        for index, (name, values) in enumerate(arrays.items()):
+        for style, (name, values) in zip(_styles(list(arrays)), arrays.items()):
             if log:
                 values = np.maximum(values, floor)
-            ax.plot(np.arange(1, len(values) + 1), values, color=_colour(index), label=name)
+            ax.plot(np.arange(1, len(values) + 1), values, **style, label=name)
         if reference is not None:
             ax.axhline(reference[0], color="0.5", linestyle=":", label=reference[1])
         if log:
             ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.legend()
+        _legend(fig, [ax])
         if title:
             ax.set_title(title)
-        fig.tight_layout()
     return fig
 
 
@@ -369,10 +448,11 @@ def plot_xy(
         pairs[name] = (xs, ys)
     with _style():
         fig, axes = _new_figure(len(pairs) if separate else 1, figsize)
+        styles = _styles(list(pairs))
         for index, (name, (xs, ys)) in enumerate(pairs.items()):
             ax = axes[index] if separate else axes[0]
-            ax.plot(xs, ys, color=_colour(index), label=name, marker="o" if markers else None,
-                    markersize=4)
+            ax.plot(xs, ys, **{**styles[index], "marker": "o" if markers else styles[index].get("marker")},
+                    label=name, markersize=5)
             if separate:
                 ax.set_title(name)
         for ax in axes:
@@ -388,10 +468,9 @@ def plot_xy(
             ax.set_xlabel(xlabel)
         axes[0].set_ylabel(ylabel)
         if not separate:
-            axes[0].legend()
+            _legend(fig, axes)
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
     return fig
 
 
@@ -401,8 +480,8 @@ def plot_bar_panels(
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
-    """Several bar charts side by side, ``{panel title: {bar label: value}}``; bars keep their colour
-    across panels, so one network is one colour (e.g. parameters and FLOPs of the same nets)."""
+    """Several bar charts side by side, ``{panel title: {bar label: value}}``; each network keeps its book-wide
+    colour (plain nets hollow), so one network is one colour (e.g. parameters and FLOPs of the same nets)."""
     _check_mapping("panels", panels)
     labels: list[str] = []
     for name, values in panels.items():
@@ -413,16 +492,17 @@ def plot_bar_panels(
         for ax, (name, values) in zip(axes, panels.items()):
             names = list(values)
             heights = [float(values[label]) for label in names]
-            bars = ax.bar(names, heights, color=[_colour(labels.index(label)) for label in names])
-            ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=8)
+            bars = ax.bar(names, heights)
+            for bar, label in zip(bars, names):
+                bar.set(**_bar_style(label, labels.index(label)))
+            ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=10)
             if log:
                 ax.set_yscale("log")
             ax.set_title(name)
             ax.grid(axis="x", visible=False)
-            ax.tick_params(axis="x", labelrotation=30 if len(names) > 2 else 0, labelsize=8)
+            ax.tick_params(axis="x", labelrotation=30 if len(names) > 2 else 0)
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
     return fig
 
 
@@ -443,13 +523,13 @@ def plot_path_lengths(
             if values.ndim != 1 or len(values) == 0:
                 raise ValueError(f"distributions[{name!r}] must be a non-empty 1-D sequence")
             offset = (index - (count - 1) / 2) * width
-            ax.bar(np.arange(len(values)) + offset, values, width=width, color=_colour(index), label=name)
+            ax.bar(np.arange(len(values)) + offset, values, width=width, label=name,
+                   **_bar_style(name, index))
         ax.set_xlabel("path length (residual branches on the path)")
         _integer_x(ax)
         ax.set_ylabel("share of paths (%)")
         ax.grid(axis="x", visible=False)
-        ax.legend()
+        _legend(fig, [ax])
         if title:
             ax.set_title(title)
-        fig.tight_layout()
     return fig

@@ -40,7 +40,7 @@ from .validation import (
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
 METRICS = ("train_loss", "train_err", "val_loss", "val_err", "seconds", "lr")
-PROGRESS_VARIABLE = "RESNET_BOOK_PROGRESS"  # "text": plain bars (static HTML, nbval); otherwise widgets in Jupyter
+PROGRESS_VARIABLE = "RESNET_BOOK_PROGRESS"  # "text": one summary line per run (static HTML, nbval); else widgets
 CHECKPOINT_FORMAT = 1
 
 
@@ -152,14 +152,38 @@ def _autocast(device: torch.device, enabled: bool) -> Any:
     return torch.autocast(device_type=device.type, dtype=amp_dtype(device)) if enabled else nullcontext()
 
 
-def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
-    """Text bars where outputs are recorded (static HTML, nbval), widgets in a live Jupyter session."""
-    if os.environ.get(PROGRESS_VARIABLE, "").strip().lower() == "text":
-        from tqdm import tqdm
+class _RunSummary:
+    """Where outputs are recorded (static HTML, nbval): no bar, one short line per run when it ends, e.g.
+    ``cifar_plain(20) in 10 s: epoch 8/8, train err 18.9%, held-out err 20.5%``.
 
-        # Short enough for a book page: a 10-character bar, elapsed time, then the epoch's numbers.
-        return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5,
-                    bar_format="{desc}: {percentage:3.0f}%|{bar:10}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
+    A recorded bar only showed its last state, cut at the page's edge; live progress stays in Jupyter and Colab.
+    """
+
+    def __init__(self, total: int, desc: str, enabled: bool) -> None:
+        self.total, self.desc, self.enabled = total, desc or "training", enabled
+        self.n, self.postfix, self.start = 0, "", time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix_str(self, postfix: str) -> None:
+        self.postfix = postfix
+
+    def close(self) -> None:
+        if not self.enabled:
+            return
+        seconds = time.perf_counter() - self.start
+        elapsed = f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
+        done = self.postfix or f"{self.n} steps"
+        if self.n < self.total:
+            done = f"stopped after {self.n} of {self.total} steps" + (f", {self.postfix}" if self.postfix else "")
+        print(f"{self.desc} in {elapsed}: {done}", flush=True)
+
+
+def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
+    """A summary line where outputs are recorded (static HTML, nbval), a live widget bar in a Jupyter session."""
+    if os.environ.get(PROGRESS_VARIABLE, "").strip().lower() == "text":
+        return _RunSummary(total, desc, enabled)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
@@ -324,8 +348,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
             if log_steps:
                 history.step_loss.extend(torch.stack(step_losses).float().tolist())
             history.seconds.append(time.perf_counter() - start)
-            bar.set_postfix_str(f"epoch {epoch + 1}/{epochs} loss {history.train_loss[-1]:.3f} "
-                                f"err {history.train_err[-1]:.1%} val {val_err:.1%}")
+            bar.set_postfix_str(f"epoch {epoch + 1}/{epochs}, train err {history.train_err[-1]:.1%}, "
+                                f"held-out err {val_err:.1%}")
             if path is not None and rank == 0:
                 _save_atomically({
                     "format": CHECKPOINT_FORMAT, "config": config, "epoch": epoch + 1,

@@ -2,8 +2,11 @@
 
 Headless Debian Chromium, driven by Playwright (never `playwright install`), opens every page of the book over a
 local HTTP server and asserts what a reader would notice: a title, rendered math with no raw `$$`, every image
-loaded, no console errors, and a Colab link that opens this page's own notebook. Screenshots land in
-_build/screenshots/ for a human look.
+loaded, no console errors, and a Colab link that opens this page's own notebook. As a reader on a desktop (1280 px)
+and on a phone (420 px): the menu button opens and closes the navigation, exercises are numbered per chapter
+(2.1, 2.2), glued numbers are not bold, no cell output line is clipped, and no math or other content runs off the
+page. Screenshots land in _build/screenshots/ (PAGE.png at 1280 px, PAGE-420.png at 420 px, nav-*.png with the
+navigation opened) for a human look.
 """
 from __future__ import annotations
 
@@ -22,10 +25,12 @@ SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-# Console messages that are not the book's fault (offline sandbox, headless browser).
-# Console messages that are known bugs of the theme stack, not of the book:
-# sphinx-book-theme and sphinx-thebe both declare THEBE_JS_URL; pydata-sphinx-theme complains about an empty
-# stored theme mode in a fresh browser profile.
+DESKTOP, PHONE = 1280, 420
+# Console messages that are known bugs of the theme stack, not of the book, and that no configuration removes:
+# - THEBE_JS_URL declared twice: sphinx-thebe adds its inline config script after the builder started, and Sphinx 7.4
+#   (the last Sphinx that Jupyter Book 1 runs on) then registers it twice, once as filename None and once as '', so
+#   its de-duplication misses it (sphinx/builders/html/__init__.py, prepare_writing). Harmless: thebe is not used.
+# - pydata-sphinx-theme complains about an empty stored theme mode in a fresh browser profile.
 ALLOWED_CONSOLE = [r"Identifier 'THEBE_JS_URL' has already been declared", r"Got invalid theme mode: \. Resetting to auto"]
 
 
@@ -66,8 +71,11 @@ def repository() -> tuple[str, str]:
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail("no built HTML in _build/html: run `make book` first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *args: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # no line per request in the test output
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -86,9 +94,17 @@ def browser():
         b.close()
 
 
-@pytest.mark.parametrize("page_path", toc_pages())
-def test_page(page_path: str, server: str, browser) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def chapter_number(page: str) -> int | None:
+    """The number a chapter's exercises carry (chapters/02_x -> 2); None for unnumbered pages (the root)."""
+    match = re.match(r"chapters/(\d+)_", page)
+    if not match or page == toc_pages()[0]:
+        return None
+    return int(match.group(1))
+
+
+def open_page(browser, server: str, page_path: str, width: int):
+    """Load a page the way a reader sees it: math typeset, images loaded. Returns (page, console errors)."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -97,10 +113,58 @@ def test_page(page_path: str, server: str, browser) -> None:
     page.wait_for_function("() => !window.MathJax || !window.MathJax.startup || window.MathJax.startup.promise", timeout=15000)
     page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
     page.wait_for_function("() => Array.from(document.images).every(i => i.complete)", timeout=15000)
+    return page, errors
+
+
+def open_solutions(page) -> None:
+    """Click every collapsed solution open, as a reader checking an answer would."""
+    for button in page.locator("div.solution button.toggle-button").all():
+        if button.is_visible():
+            button.click()
+    page.wait_for_timeout(300)
+
+
+def assert_no_console_errors(errors: list[str]) -> None:
+    real = [e for e in errors if not any(re.search(p, e) for p in ALLOWED_CONSOLE)]
+    assert not real, f"console errors: {real}"
+
+
+# Cell outputs (and code) whose lines are wider than their box: the reader sees a cut line or a scroll bar.
+CLIPPED_OUTPUT_JS = """() => Array.from(document.querySelectorAll('main div.cell_output pre'))
+    .filter(p => p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 100))"""
+
+# Math (display or inline) that reaches past the right edge of the text column, or scrolls inside its box.
+MATH_OFF_PAGE_JS = """() => {
+    const column = document.querySelector('main .bd-article') || document.querySelector('main');
+    const right = column.getBoundingClientRect().right + 1;
+    const bad = [];
+    for (const m of column.querySelectorAll('mjx-container')) {  // the article, not the contents sidebar
+        const box = m.getBoundingClientRect();
+        if (box.width === 0) continue;  // inside something collapsed
+        const content = m.querySelector('mjx-math') || m;
+        const edge = Math.max(box.right, content.getBoundingClientRect().right);
+        if (edge > right) {
+            const tex = (m.querySelector('mjx-assistive-mml') || m).textContent.replace(/\\s+/g, ' ');
+            bad.push((m.getAttribute('display') === 'true' ? 'display: ' : 'inline: ') + tex.slice(0, 80));
+        }
+    }
+    return bad;
+}"""
+
+# Glued numbers must read like the text around them (myst-nb's CSS bolds them).
+BOLD_GLUE_JS = """() => Array.from(document.querySelectorAll('main span.pasted-text'))
+    .filter(s => getComputedStyle(s).fontWeight !== getComputedStyle(s.parentElement).fontWeight)
+    .map(s => s.textContent)"""
+
+
+@pytest.mark.parametrize("page_path", toc_pages())
+def test_page(page_path: str, server: str, browser) -> None:
+    page, errors = open_page(browser, server, page_path, DESKTOP)
 
     title = page.title()
     h1 = page.locator("main h1").first.inner_text().strip().rstrip("#").strip()
-    assert h1 and h1 in title, f"page title {title!r} does not carry its heading {h1!r}"
+    assert h1 and h1.split(". ", 1)[-1] in title, f"page title {title!r} does not carry its heading {h1!r}"
 
     body = page.locator("main").inner_text()
     assert "$$" not in body, "raw $$ in the rendered text: display math not on its own lines?"
@@ -116,8 +180,74 @@ def test_page(page_path: str, server: str, browser) -> None:
         expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{page_path}.ipynb"
         assert expected in links, f"no Colab link to {expected}; found {links}"
 
+    # Exercises are numbered per chapter, the way a reader cites them: 2.1, 2.2, ... (1, 2, ... on the root page).
+    titles = page.eval_on_selector_all("main div.exercise > p.admonition-title",
+                                       "els => els.map(e => e.textContent.trim())")
+    numbers = [re.match(r"Exercise ([\d.]+)", t).group(1) if re.match(r"Exercise ([\d.]+)", t) else t
+               for t in titles]
+    chapter = chapter_number(page_path)
+    expected_numbers = [f"{k}" if chapter is None else f"{chapter}.{k}" for k in range(1, len(titles) + 1)]
+    assert numbers == expected_numbers, f"exercise numbers {numbers}, expected {expected_numbers}"
+
+    bold = page.evaluate(BOLD_GLUE_JS)
+    assert not bold, f"glued numbers drawn bolder than their text: {bold[:5]}"
+
+    open_solutions(page)
+    clipped = page.evaluate(CLIPPED_OUTPUT_JS)
+    assert not clipped, f"output lines clipped at {DESKTOP} px: {clipped}"
+    off_page = page.evaluate(MATH_OFF_PAGE_JS)
+    assert not off_page, f"math running off the page at {DESKTOP} px: {off_page}"
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
-    real = [e for e in errors if not any(re.search(p, e) for p in ALLOWED_CONSOLE)]
-    assert not real, f"console errors: {real}"
+    assert_no_console_errors(errors)
+    page.close()
+
+
+@pytest.mark.parametrize("page_path", toc_pages())
+def test_page_on_a_phone(page_path: str, server: str, browser) -> None:
+    """At 420 px nothing runs off the page: no sideways scrolling, no cut math or output, even in solutions."""
+    page, errors = open_page(browser, server, page_path, PHONE)
+    open_solutions(page)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    assert overflow <= PHONE, f"the page scrolls sideways at {PHONE} px (content {overflow} px wide)"
+    off_page = page.evaluate(MATH_OFF_PAGE_JS)
+    assert not off_page, f"math running off the page at {PHONE} px: {off_page}"
+    clipped = page.evaluate(CLIPPED_OUTPUT_JS)
+    assert not clipped, f"output lines clipped at {PHONE} px: {clipped}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + f"-{PHONE}.png")), full_page=True)
+    assert_no_console_errors(errors)
+    page.close()
+
+
+NAV_SHOWN_JS = """() => {
+    const nav = document.querySelector('#pst-primary-sidebar, .bd-sidebar-primary');
+    const box = nav.getBoundingClientRect();
+    const style = getComputedStyle(nav);
+    return box.width > 0 && box.right > 10 && style.visibility !== 'hidden' && style.display !== 'none'
+        && Number(style.opacity) > 0.5;
+}"""
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_menu_button_opens_and_closes_the_navigation(width: int, server: str, browser) -> None:
+    """The menu button works: on a desktop it hides and shows the open navigation; on a phone it opens the hidden
+    navigation, and a tap beside it closes it again."""
+    page, errors = open_page(browser, server, toc_pages()[2] if len(toc_pages()) > 2 else toc_pages()[0], width)
+    toggle = page.locator("button.primary-toggle:visible").first
+    shown = page.evaluate(NAV_SHOWN_JS)
+    assert shown is (width == DESKTOP), f"at {width} px the navigation starts {'open' if shown else 'closed'}"
+    toggle.click()
+    page.wait_for_timeout(600)
+    assert page.evaluate(NAV_SHOWN_JS) is not shown, f"at {width} px the menu button did not toggle the navigation"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"nav-{width}-after-click.png"))
+    if width == DESKTOP:
+        toggle.click()
+    else:  # the open navigation covers the button: tap the page beside it, as a phone user does
+        page.mouse.click(width - 20, 450)
+    page.wait_for_timeout(600)
+    assert page.evaluate(NAV_SHOWN_JS) is shown, f"at {width} px the navigation did not close/reopen"
+    assert_no_console_errors(errors)
     page.close()

@@ -97,12 +97,14 @@ def test_display_math_sits_on_its_own_lines(path: Path) -> None:
                 assert line.strip().startswith("$$") and (line.strip() == "$$" or line.strip().endswith("$$")), line
 
 
-def test_glossary_links_to_chapters_that_exist() -> None:
+def test_glossary_links_only_to_written_chapters() -> None:
+    """A written chapter is a notebook; planned ones are .md stubs, named in the glossary without a link."""
     text = (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8")
     targets = re.findall(r"\{doc\}`([^`]+)`", text)
-    assert len(targets) >= 20
+    assert len(targets) >= 10
     for t in targets:
-        assert any((ROOT / "chapters" / f"{t}{s}").exists() for s in (".ipynb", ".md")), t
+        assert (ROOT / "chapters" / f"{t}.ipynb").exists(), f"glossary links to {t}, which is not written yet"
+    assert len(re.findall(r"^\| ", text, re.M)) >= 30, "a row per term"
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -36,13 +36,14 @@ class FakeHistory:
 # --------------------------------------------------------------------------- plot_history
 
 
-def test_plot_history_one_panel_solid_train_dashed_held_out_in_percent() -> None:
+def test_plot_history_one_panel_thin_train_thick_held_out_in_percent() -> None:
     runs = {"plain-20": FakeHistory(), "plain-56": FakeHistory().__dict__}  # attributes or keys
     fig = plots.plot_history(runs)
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     lines = fig.axes[0].get_lines()
     assert len(lines) == 4
-    assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
+    assert [line.get_linestyle() for line in lines] == ["--"] * 4  # plain nets: dashed
+    assert [line.get_linewidth() < 2 for line in lines] == [True, False, True, False]  # train thin, held-out thick
     assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
     np.testing.assert_allclose(lines[0].get_ydata(), [50, 30, 10])
     np.testing.assert_allclose(lines[0].get_xdata(), [1, 2, 3])

@@ -177,16 +177,20 @@ def test_history_helpers_reject_bad_names() -> None:
         History.from_dict({"acc": [1.0]})
 
 
-def test_text_progress_bar_shows_epoch_loss_err_and_is_sanitised_for_nbval(
+def test_recorded_output_is_one_short_summary_line_per_run_and_is_sanitised_for_nbval(
         tiny_net: nn.Module, tiny_data: Dataset, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("RESNET_BOOK_PROGRESS", "text")
     fit(tiny_net, tiny_data, **dict(FAST, epochs=2, progress=True), desc="tiny")
-    bar = capsys.readouterr().err
-    assert "tiny: 100%" in bar and "epoch 2/2 loss " in bar and " err " in bar and " val " in bar
+    out, err = capsys.readouterr()
+    assert err == "" and len(out.splitlines()) == 1, f"expected one summary line, got {out!r} {err!r}"
+    assert re.fullmatch(r"tiny in \d+(\.\d)? s: epoch 2/2, train err \d+\.\d%, held-out err \d+\.\d%\n", out), out
+    assert len(out) <= 80, "a summary line fits the page's code column"
     config = (Path(__file__).parent / "nbval_sanitize.cfg").read_text()
-    pattern = re.search(r"\[tqdm progress bars\]\nregex: (.*)\n", config).group(1)
-    assert re.sub(pattern, "<progress bar>", bar).strip().replace("<progress bar>", "") == ""
+    pattern = re.search(r"\[training summary lines[^\]]*\]\nregex: (.*)\n", config).group(1)
+    assert re.sub(pattern, "", out).strip() == ""
+    fit(tiny_net, tiny_data, **dict(FAST, epochs=1, progress=False), desc="quiet")
+    assert capsys.readouterr() == ("", "")
 
 
 def test_fit_regression_learns_a_linear_map_and_is_seeded() -> None:

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run", "times"])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--measure", action="store_true", help="with times: execute again instead of reading metadata")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # `times --measure chapters/x.ipynb`, as documented above
     paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
     rows = []
     for path in paths:
