@@ -25,7 +25,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 DRY_RUN_VARIABLE = "RESNET_BOOK_DRY_RUN"
 DRY_RUN_STEPS = 2  # optimiser steps of one capped training (two epochs of one step each for fit)
-DRY_RUN_IMAGES = {"train": 64, "val": 64, "test": 64}  # data-set caps of a dry run: probes and plots stay cheap
+# Data-set caps of a dry run: a few batches, so that probes and plots of the full-width nets (loss landscapes,
+# lesions: dozens of forward passes each) stay within seconds on one CPU core.
+DRY_RUN_IMAGES = {"train": 32, "val": 32, "test": 32}
 CHAPTER_BUDGET_FLOPS = 2e15  # 2 PFLOP of planned training compute per chapter, GPU profile
 BACKWARD_FACTOR = 2  # a backward pass costs about twice the forward
 TRAIN_IMAGES = {"fashion_mnist": 60000, "cifar10": 50000}  # the full training sets, for the plan of a dry run

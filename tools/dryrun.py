@@ -33,8 +33,10 @@ from resnet_lib import budget, data  # noqa: E402
 
 SKIP_TAG = "needs-training"
 PLAN_MARKER = "RESNET_BOOK_PLAN "
-PLAN_CELL = ("import json as _json\nfrom resnet_lib import budget as _budget\n"
-             f"print({PLAN_MARKER!r} + _json.dumps([vars(e) for e in _budget.planned()]))")
+PLAN_CELL = ("import json as _json, resource as _resource\nfrom resnet_lib import budget as _budget\n"
+             "_usage = _resource.getrusage(_resource.RUSAGE_SELF)\n"
+             f"print({PLAN_MARKER!r} + _json.dumps({{'planned': [vars(e) for e in _budget.planned()], "
+             "'cpu': _usage.ru_utime + _usage.ru_stime}))")
 TIMEOUT_S = 600  # per cell
 
 
@@ -58,7 +60,7 @@ def run_one(path: str) -> dict:
     client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(path.parent)}})
     row = {"chapter": path.stem, "cells": sum(c.cell_type == "code" for c in nb.cells) - 1, "skipped": skipped,
-           "planned": [], "error": None}
+           "planned": [], "cpu": float("nan"), "error": None}
     start = time.perf_counter()
     try:
         client.execute()
@@ -71,7 +73,8 @@ def run_one(path: str) -> dict:
     for output in nb.cells[-1].get("outputs", []):
         for line in output.get("text", "").splitlines():
             if line.startswith(PLAN_MARKER):
-                row["planned"] = json.loads(line[len(PLAN_MARKER):])
+                reported = json.loads(line[len(PLAN_MARKER):])
+                row["planned"], row["cpu"] = reported["planned"], reported["cpu"]
     row["flops"] = sum(entry["flops"] for entry in row["planned"])
     row["slowest"] = sorted(((_cell_seconds(cell), cell.get("id"), cell.source.split("\n")[0][:50])
                              for cell in nb.cells if cell.cell_type == "code"), reverse=True)[:5]
@@ -114,15 +117,16 @@ def table(rows: list[dict], markdown: bool = False) -> str:
         lines.append(f"| whole book | {sum(len(r['planned']) for r in rows)} | {total / 1e15:.2f} | "
                      f"{total / 4e12 / 60:.1f} |")
         return "\n".join(lines)
-    lines = [f"{'chapter':28s} {'cells':>5s} {'skip':>4s} {'dry s':>6s} {'trainings':>9s} {'PFLOP':>7s}"
+    lines = [f"{'chapter':24s} {'cells':>5s} {'skip':>4s} {'wall s':>6s} {'cpu s':>6s} {'trainings':>9s} {'PFLOP':>7s}"
              f"  budget {limit:g} PFLOP", "-" * 80]
     for row in rows:
         flag = "  OVER BUDGET" if row["flops"] > budget.CHAPTER_BUDGET_FLOPS else ""
         flag += f"  FAILED: {row['error']}" if row["error"] else ""
-        lines.append(f"{row['chapter']:28s} {row['cells']:5d} {row['skipped']:4d} {row['seconds']:6.1f} "
+        lines.append(f"{row['chapter']:24s} {row['cells']:5d} {row['skipped']:4d} {row['seconds']:6.1f} {row['cpu']:6.1f} "
                      f"{len(row['planned']):9d} {row['flops'] / 1e15:7.3f}{flag}")
     lines.append("-" * 80)
-    lines.append(f"{'whole book':28s} {'':5s} {'':4s} {sum(r['seconds'] for r in rows):6.1f} "
+    lines.append(f"{'whole book':24s} {'':5s} {'':4s} {sum(r['seconds'] for r in rows):6.1f} "
+                 f"{sum(r['cpu'] for r in rows):6.1f} "
                  f"{sum(len(r['planned']) for r in rows):9d} {sum(r['flops'] for r in rows) / 1e15:7.3f}")
     return "\n".join(lines)
 
