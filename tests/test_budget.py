@@ -204,3 +204,50 @@ def test_dryrun_tool_drops_needs_training_cells_and_appends_the_plan() -> None:
     assert skipped == 1 and len(nb.cells) == 3  # the original is untouched
     assert [c.source for c in dry.cells[:2]] == ["a = 1", "text"]
     assert dryrun.PLAN_MARKER in dry.cells[-1].source
+
+
+def test_a_bad_dry_run_value_stops_fit_at_once(monkeypatch, tiny_data, tiny_net) -> None:
+    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "yes")
+    with pytest.raises(ValueError, match="RESNET_BOOK_DRY_RUN must be 0 or 1"):
+        train.fit(tiny_net, tiny_data, epochs=1, batch_size=32, progress=False)
+
+
+def test_tag_cells_adds_lists_and_removes_a_tag(tmp_path: Path) -> None:
+    import nbformat
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import tag_cells
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("assert err < 0.1"),
+                                         nbformat.v4.new_code_cell("x = 1")])
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    first = nb.cells[0].id
+    assert tag_cells.tag_cells(path, [first]) == [first]
+    assert tag_cells.tag_cells(path, [first]) == []  # already tagged
+    assert tag_cells.tagged(path) == [(first, "assert err < 0.1")]
+    with pytest.raises(SystemExit, match="unknown ids \\['nope'\\]"):
+        tag_cells.tag_cells(path, ["nope"])
+    assert tag_cells.tag_cells(path, [first], remove=True) == [first]
+    assert tag_cells.tagged(path) == []
+
+
+def test_colab_versions_names_the_package_that_differs(tmp_path: Path) -> None:
+    pins = tmp_path / "pins.txt"
+    pins.write_text("numpy==0.0.1  # not what imports\n")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "colab_versions.py"), str(pins)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "numpy imports" in result.stderr and "pins 0.0.1" in result.stderr
+
+
+def test_synthetic_tool_writes_a_loadable_folder(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "synthetic_cifar.py"), str(tmp_path),
+                             "--images-per-batch", "20"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert data.find_cifar10(download=False, root=tmp_path) == tmp_path / "cifar-10-batches-py"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "synthetic_cifar.py"), str(tmp_path),
+                             "--images-per-batch", "2"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--images-per-batch must be an int of at least 10" in result.stderr
