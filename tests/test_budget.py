@@ -251,3 +251,9 @@ def test_synthetic_tool_writes_a_loadable_folder(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "synthetic_cifar.py"), str(tmp_path),
                              "--images-per-batch", "2"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "--images-per-batch must be an int of at least 10" in result.stderr
+
+
+def test_dry_run_caps_until_epoch_too(monkeypatch, tiny_data, tiny_net) -> None:
+    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
+    history = train.fit(tiny_net, tiny_data, epochs=50, until_epoch=10, batch_size=32, progress=False)
+    assert history.epochs == budget.DRY_RUN_STEPS
