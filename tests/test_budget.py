@@ -257,3 +257,14 @@ def test_dry_run_caps_until_epoch_too(monkeypatch, tiny_data, tiny_net) -> None:
     monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
     history = train.fit(tiny_net, tiny_data, epochs=50, until_epoch=10, batch_size=32, progress=False)
     assert history.epochs == budget.DRY_RUN_STEPS
+
+
+def test_make_test_runs_the_dry_run_and_github_runs_ci() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    test_line = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    assert "dryrun" in test_line.split() and "colab" in test_line.split()
+    assert "tools/dryrun.py" in makefile
+    workflow = (ROOT / ".github" / "workflows" / "test.yml").read_text()
+    assert "pull_request" in workflow and "bash .ci/run" in workflow
+    colab = (ROOT / ".github" / "workflows" / "colab.yml").read_text()
+    assert "schedule" in colab and "colab-images/public/runtime" in colab
