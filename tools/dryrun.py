@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update({"RESNET_BOOK_PROFILE": "full", budget.DRY_RUN_VARIABLE: "1",
                            "RESNET_BOOK_DATA": str(folder.resolve()), "RESNET_BOOK_PROGRESS": "text"})
         os.environ.setdefault("RESNET_BOOK_THREADS", "1")
-        os.environ.setdefault("PYTHONPATH", str(ROOT))
+        # The kernels import this checkout's resnet_lib, whatever else is installed.
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
         start = time.perf_counter()
         with ProcessPoolExecutor(max_workers=min(args.jobs, len(paths))) as pool:
             rows = list(pool.map(run_one, [str(p) for p in paths]))
