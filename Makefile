@@ -67,8 +67,11 @@ plan: $(STAMP) data
 
 # Colab's stack: a second virtualenv (git-ignored) holding Colab's versions of the pure-Python packages
 # (requirements-colab.txt); torch, torchvision and the test tools come from $(VENV) through a .pth file, so it is
-# the same torch wheel. Runs the unit tests and chapter 0 (widgets, plots, data) under nbval.
+# the same torch wheel. Runs the unit tests and chapter 0 (widgets, plots, data) under nbval. The tests of the
+# models and of the reproduction tool (tracing, compile, export, torchrun) use torch alone, the same wheel in both
+# virtualenvs, so they are left out here: they are the slowest and `make unit` runs them.
 COLAB_VENV ?= .venv-colab
+COLAB_TESTS ?= tests --ignore=tests/test_models.py --ignore=tests/test_model_interfaces.py --ignore=tests/test_reproduce.py
 COLAB_PY := $(COLAB_VENV)/bin/python
 COLAB_STAMP := $(COLAB_VENV)/.installed
 COLAB_CHAPTER ?= chapters/00_introduction.ipynb
@@ -82,6 +85,6 @@ $(COLAB_STAMP): requirements-colab.txt $(STAMP)
 
 colab: $(COLAB_STAMP) data
 	PYTHONPATH=$(CURDIR) $(COLAB_PY) tools/colab_versions.py requirements-colab.txt
-	PYTHONPATH=$(CURDIR) $(COLAB_PY) -m pytest tests -q -p no:cacheprovider -n 2
+	PYTHONPATH=$(CURDIR) $(COLAB_PY) -m pytest $(COLAB_TESTS) -q -p no:cacheprovider -n 2
 	PYTHONPATH=$(CURDIR) RESNET_BOOK_PROFILE=quick RESNET_BOOK_THREADS=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(COLAB_CHAPTER)
