@@ -1,9 +1,11 @@
 # Two commands do all the set-up on a fresh machine:
 #   make book   build the HTML into _build/html (creates .venv and installs what is missing)
-#   make test   every test: unit tests, strict nbval over the chapters, the book build, the browser check
+#   make test   every test: unit tests, strict nbval over the chapters, the GPU profile's dry run, the Colab-stack
+#               check, the book build, the browser check
 # And two for authors:
 #   make refresh [CHAPTERS=chapters/02_degradation.ipynb]   re-execute chapters in place (fresh kernel)
 #   make times                                             the quick-profile execution time of each chapter
+#   make plan                                              planned training compute (PFLOP) of each chapter, GPU profile
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -40,7 +42,7 @@ browser: $(STAMP)
 	bash tools/system_deps.sh chromium
 	$(PY) -m pytest -q -p no:cacheprovider tests/check_browser.py
 
-test: unit nbval build browser
+test: unit nbval dryrun colab build browser
 
 refresh: $(STAMP) data
 	$(PY) tools/notebooks.py run $(CHAPTERS)
@@ -50,3 +52,39 @@ times: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# --- GPU profile without a GPU (issue 9) -------------------------------------------------------------------------
+.PHONY: dryrun plan colab
+
+# Every chapter end to end in the GPU profile on the CPU: synthetic CIFAR-10 in the real pickle layout, data capped
+# to a few batches, every training cut to two steps, `needs-training` cells skipped. Fails when a chapter fails or
+# plans more than 2 PFLOP of training; prints the planned-compute table.
+dryrun: $(STAMP) data
+	$(PY) tools/dryrun.py $(CHAPTERS)
+
+plan: $(STAMP) data
+	$(PY) tools/dryrun.py --verbose --markdown $(CHAPTERS)
+
+# Colab's stack: a second virtualenv (git-ignored) holding Colab's versions of the pure-Python packages
+# (requirements-colab.txt); torch, torchvision and the test tools come from $(VENV) through a .pth file, so it is
+# the same torch wheel. Runs the unit tests and chapter 0 (widgets, plots, data) under nbval. The tests of the
+# models and of the reproduction tool (tracing, compile, export, torchrun) use torch alone, the same wheel in both
+# virtualenvs, so they are left out here: they are the slowest and `make unit` runs them.
+COLAB_VENV ?= .venv-colab
+COLAB_TESTS ?= tests --ignore=tests/test_models.py --ignore=tests/test_model_interfaces.py --ignore=tests/test_reproduce.py
+COLAB_PY := $(COLAB_VENV)/bin/python
+COLAB_STAMP := $(COLAB_VENV)/.installed
+COLAB_CHAPTER ?= chapters/00_introduction.ipynb
+
+$(COLAB_STAMP): requirements-colab.txt $(STAMP)
+	test -x $(COLAB_PY) || $(PY) -m venv $(COLAB_VENV)
+	$(COLAB_PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-colab.txt
+	$(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])" > \
+	  "$$($(COLAB_PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/resnet_book_main_venv.pth"
+	touch $(COLAB_STAMP)
+
+colab: $(COLAB_STAMP) data
+	PYTHONPATH=$(CURDIR) $(COLAB_PY) tools/colab_versions.py requirements-colab.txt
+	PYTHONPATH=$(CURDIR) $(COLAB_PY) -m pytest $(COLAB_TESTS) -q -p no:cacheprovider -n 2
+	PYTHONPATH=$(CURDIR) RESNET_BOOK_PROFILE=quick RESNET_BOOK_THREADS=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider \
+	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(COLAB_CHAPTER)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import profile
+from . import budget, profile
 from .validation import check_batch, check_bool, check_choice, check_int, check_positive_int, check_tensor
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
@@ -136,8 +136,11 @@ def find_cifar10(download: bool = False, root: str | Path | None = None) -> Path
             failure = f" The download into {base} failed: {type(error).__name__}: {error}."
         if all((folder / name).is_file() for name in CIFAR10_FILES):
             return folder
+    missing = [name for name in CIFAR10_FILES if not (folder / name).is_file()]
     raise FileNotFoundError(
-        f"CIFAR-10 not found: expected {', '.join(CIFAR10_FILES)} in {folder}.{failure} Get it in one of two ways: "
+        f"CIFAR-10 not found: expected {', '.join(CIFAR10_FILES)} in {folder}"
+        f"{'' if len(missing) == len(CIFAR10_FILES) else ', missing ' + ', '.join(missing)}.{failure} "
+        f"Get it in one of two ways: "
         f"(1) run once with internet and download=True, so torchvision downloads it into {base}; "
         f"(2) download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and extract it into {base} "
         f"(the folder is ${DATA_VARIABLE}, default ~/.cache/resnet_book).")
@@ -157,6 +160,37 @@ def _cifar10_arrays(folder: Path) -> tuple[np.ndarray, ...]:
     return (*read(CIFAR10_FILES[:5]), *read(CIFAR10_FILES[5:]))
 
 
+def write_synthetic_cifar10(root: str | Path, images_per_batch: int = 200, seed: int = 0) -> Path:
+    """Write a small fake CIFAR-10 in the real `cifar-10-batches-py` pickle layout under `root`; return the folder.
+
+    For the dry run of the GPU profile (no CIFAR-10 on a CI machine, no network): `find_cifar10` and
+    `load_dataset("cifar10", root=root)` read it unchanged. Five training batches and a test batch of
+    `images_per_batch` 32x32 colour images each, classes in turn (balanced), every class a blurred colour
+    pattern of its own plus noise, so the images are not constant; and a `batches.meta` with the class names.
+    """
+    if isinstance(images_per_batch, bool) or not isinstance(images_per_batch, int) or images_per_batch < 10:
+        raise ValueError(f"images_per_batch must be an int of at least 10 (one image per class), "
+                         f"got images_per_batch={images_per_batch!r}")
+    folder = Path(root).expanduser() / CIFAR10_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    patterns = rng.uniform(40, 215, size=(10, 3, 4, 4)).repeat(8, axis=2).repeat(8, axis=3)  # 10 x 3 x 32 x 32
+    for index, name in enumerate(CIFAR10_FILES):
+        labels = [(index * images_per_batch + i) % 10 for i in range(images_per_batch)]
+        noise = rng.normal(0, 30, size=(images_per_batch, 3, 32, 32))
+        images = np.clip(patterns[labels] + noise, 0, 255).astype(np.uint8)
+        batch = {b"batch_label": f"synthetic {name}".encode(), b"labels": labels,
+                 b"data": images.reshape(images_per_batch, 3 * 32 * 32),
+                 b"filenames": [f"synthetic_{index}_{i}.png".encode() for i in range(images_per_batch)]}
+        with open(folder / name, "wb") as file:
+            pickle.dump(batch, file)
+    with open(folder / "batches.meta", "wb") as file:
+        pickle.dump({b"label_names": [c.encode() for c in CLASSES["cifar10"]],
+                     b"num_cases_per_batch": images_per_batch, b"num_vis": 3072}, file)
+    _cifar10_arrays.cache_clear()  # a folder of the same name may have been read before
+    return folder
+
+
 # ----------------------------------------------------------------------------------------------------- Dataset
 
 @dataclass(repr=False)
@@ -173,6 +207,7 @@ class Dataset:
     classes: tuple[str, ...]
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    planned_train_size: int | None = None  # in a dry run: the training images the capped set stands in for
 
     @property
     def num_classes(self) -> int:
@@ -238,6 +273,8 @@ def load_dataset(name: str = "fashion_mnist", *, image_size: int | None = None, 
     check_int("val_size", val_size, minimum=0)
     check_int("seed", seed)
     check_bool("download", download)
+    # A dry run (RESNET_BOOK_DRY_RUN=1) loads a few batches and remembers how many images the plan counts.
+    train_size, val_size, test_size, planned_train_size = budget.cap_sizes(name, train_size, val_size, test_size)
     try:
         device = profile.device() if device is None else torch.device(device)
     except (RuntimeError, TypeError) as error:
@@ -271,7 +308,7 @@ def load_dataset(name: str = "fashion_mnist", *, image_size: int | None = None, 
         x.sub_(mean).div_(std)
     return Dataset(name=name, train_x=train_x, train_y=train_y, val_x=val_x, val_y=val_y, test_x=test_x,
                    test_y=test_y, classes=CLASSES[name], mean=tuple(mean.flatten().tolist()),
-                   std=tuple(std.flatten().tolist()))
+                   std=tuple(std.flatten().tolist()), planned_train_size=planned_train_size)
 
 
 # ------------------------------------------------------------------------------------------ augmentation, batches

@@ -1,8 +1,12 @@
 """Quick (CPU) or full (GPU) sizes, the device, seeding and threads: what every chapter sets up once.
 
-A chapter runs in two profiles. *quick* fits the 2-core machine that re-executes the whole book in minutes;
-*full* is the paper's scale, for a GPU (Colab). The experiment code is the same; only the sizes differ, and
-`sizes()` is the one place a chapter declares them.
+A chapter runs in two profiles, chosen by where the reader runs it, not by the paper. *quick* fits the 2-core
+machine that re-executes the whole book in minutes (CPU, CI, laptops). *full* is the GPU profile (chosen by
+``auto`` when CUDA is present, e.g. a Colab T4): real CIFAR-10 at 32x32 with the papers' widths and
+augmentation, but schedules sized so that each chapter finishes in at most 10 minutes on a T4, that is at most
+2 PFLOP of planned training compute (`resnet_lib.budget`). The papers' own 64k-iteration recipes belong to the
+reproduction tool, not to a chapter. The experiment code is the same in both profiles; only the sizes differ,
+and `sizes()` is the one place a chapter declares them.
 """
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ def active_profile() -> str:
     if value == "auto":
         return "full" if torch.cuda.is_available() else "quick"
     if value not in PROFILES:
-        raise ValueError(f"{PROFILE_VARIABLE} must be one of 'quick', 'full', 'auto', "
+        raise ValueError(f"{PROFILE_VARIABLE} must be one of 'quick', 'full', 'auto' (quick: CPU sizes; full: "
+                         f"the GPU sizes; auto: full when CUDA is available), "
                          f"got {PROFILE_VARIABLE}={os.environ[PROFILE_VARIABLE]!r}")
     return value
 

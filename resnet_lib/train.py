@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import budget
 from .data import batches, random_crop_flip
 from .validation import (
     check_batch,
@@ -254,6 +255,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                          f"got milestones={milestones!r}")
     if warmup_epochs >= epochs:
         raise ValueError(f"warmup_epochs must be less than epochs={epochs}, got warmup_epochs={warmup_epochs}")
+    # The plan (and, with RESNET_BOOK_DRY_RUN=1, a run cut to two one-batch epochs): resnet_lib.budget.
+    data, epochs, batch_size, checkpoint = budget.plan_fit(model, data, epochs=epochs, batch_size=batch_size,
+                                                           checkpoint=checkpoint, desc=desc)
+    until_epoch = None if until_epoch is None else min(until_epoch, epochs)
     train_count = len(data.train_x)
     rank, world = _distributed()
     if batch_size % world:
@@ -379,6 +384,7 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     check_number("momentum", momentum, 0.0)
     check_bool("progress", progress)
     model.to(x.device).train()
+    steps = budget.plan_steps(model, x, steps=steps, batch_size=batch_size, desc=desc)  # capped in a dry run
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     generator = torch.Generator().manual_seed(seed)
     losses = torch.zeros(steps, device=x.device)
