@@ -141,12 +141,17 @@ def computed_names(cells: list[dict]) -> set[str]:
 
 
 def unsupported_asserts(check: dict, computed: set[str]) -> list[str]:
-    """The asserts of a hidden check cell that test no value computed in the notebook (e.g. ``assert True``)."""
+    """The asserts of a hidden check cell that test no value computed in the notebook (e.g. ``assert True`` or
+    ``assert math.pi > 3``): each must use a name the notebook assigns or call something."""
     tree = ast.parse(_code(check))
     asserts = [node for node in ast.walk(tree) if isinstance(node, ast.Assert)]
     local = computed | computed_names([check])
-    return [ast.unparse(a.test) for a in asserts
-            if not {n.id for n in ast.walk(a.test) if isinstance(n, ast.Name)} & local] or (
+    def computes(test: ast.expr) -> bool:  # a computed name, or a call evaluated right here
+        nodes = list(ast.walk(test))
+        return any(isinstance(n, ast.Call) for n in nodes) or bool(
+            {n.id for n in nodes if isinstance(n, ast.Name)} & local)
+
+    return [ast.unparse(a.test) for a in asserts if not computes(a.test)] or (
         [] if asserts else ["(no assert statement)"])
 
 
