@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from . import profile
-from .validation import check_bool, check_choice, check_int, check_positive_int, check_tensor
+from .validation import check_batch, check_bool, check_choice, check_int, check_positive_int, check_tensor
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
 DEFAULT_DATA_DIR = Path("~/.cache/resnet_book")
@@ -307,10 +307,7 @@ def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, *, shuffle: bool,
     `augment(xb, generator=generator)` (e.g. `random_crop_flip`) runs on each batch. `drop_last` skips a final
     short batch, so BatchNorm never sees a batch of one and every step costs the same.
     """
-    check_tensor("x", x)
-    check_tensor("y", y)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must be of the same length, got lengths {len(x)} and {len(y)}")
+    check_batch(x, y)
     check_positive_int("batch_size", batch_size)
     check_bool("shuffle", shuffle)
     check_bool("drop_last", drop_last)

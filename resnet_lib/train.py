@@ -27,6 +27,7 @@ from torch import nn
 
 from .data import batches, random_crop_flip
 from .validation import (
+    check_batch,
     check_bool,
     check_choice,
     check_int,
@@ -35,7 +36,6 @@ from .validation import (
     check_optional_bool,
     check_positive,
     check_positive_int,
-    check_tensor,
 )
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
@@ -122,10 +122,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     The model's previous mode is restored, so evaluating in the middle of training changes nothing.
     """
     check_module("model", model)
-    check_tensor("x", x)
-    check_tensor("y", y)
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty and of the same length, got lengths {len(x)} and {len(y)}")
+    check_batch(x, y)
     check_positive_int("batch_size", batch_size)
     check_bool("amp", amp)
     was_training = model.training
@@ -168,6 +165,22 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
 
 
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) under torchrun with an initialised process group, else (0, 1)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def _shard(xb: torch.Tensor, yb: torch.Tensor, rank: int, world: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """This process's share of a global batch: every process draws the same seeded batch and keeps a slice,
+    so each sees its part of every epoch (DistributedSampler's semantics) and the union is a single process's batch."""
+    if world == 1:
+        return xb, yb
+    share = len(xb) // world
+    return xb[rank * share:(rank + 1) * share], yb[rank * share:(rank + 1) * share]
+
+
 def _save_atomically(state: dict[str, Any], path: Path) -> None:
     """Write to a temporary file, then rename: a crash mid-write never leaves a broken checkpoint behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +194,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         milestones: tuple[float, ...] = (0.5, 0.75), warmup_epochs: int = 0, augment: bool = False,
         seed: int = 0, checkpoint: str | Path | None = None, resume: bool = True, amp: bool | None = None,
         channels_last: bool | None = None, log_steps: bool = False, progress: bool = True,
-        desc: str = "") -> History:
+        desc: str = "", until_epoch: int | None = None) -> History:
     """Train `model` on `data.train_x/train_y` and validate on `data.val_x/val_y` after every epoch.
 
     The model moves to the data's device. Every epoch is full batches of a fresh seeded shuffle (a short last
@@ -189,6 +202,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     fp16 with loss scaling where bf16 is missing)
     and `channels_last` default to on for CUDA, off elsewhere. With `checkpoint`, the state after each epoch is
     saved there and, when `resume`, picked up again; a checkpoint of a different configuration is an error.
+    `until_epoch` stops after that epoch of the `epochs`-long schedule, as an interrupted run would (a later
+    call with `resume` continues it); tests use it to replay the start of a long run.
     """
     for name in ("train_x", "train_y", "val_x", "val_y"):
         if not isinstance(getattr(data, name, None), torch.Tensor):
@@ -207,6 +222,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     check_optional_bool("amp", amp)
     check_optional_bool("channels_last", channels_last)
     check_int("seed", seed)
+    if until_epoch is not None:
+        check_int("until_epoch", until_epoch, minimum=1, maximum=epochs)
     if not isinstance(milestones, (tuple, list)) or not all(
             isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m < 1 for m in milestones):
         raise ValueError(f"milestones must be fractions of training strictly between 0 and 1, "
@@ -214,6 +231,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     if warmup_epochs >= epochs:
         raise ValueError(f"warmup_epochs must be less than epochs={epochs}, got warmup_epochs={warmup_epochs}")
     train_count = len(data.train_x)
+    rank, world = _distributed()
+    if batch_size % world:
+        raise ValueError(f"batch_size must be divisible by the world size {world} (the global batch is split "
+                         f"evenly between processes), got batch_size={batch_size}")
     if batch_size > train_count:
         raise ValueError(f"batch_size must be at most the {train_count} training images, got batch_size={batch_size}")
 
@@ -222,6 +243,8 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     channels_last = device.type == "cuda" if channels_last is None else channels_last
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
+    # Under torchrun, DistributedDataParallel averages the gradients of the processes' shares after backward.
+    network = model if world == 1 else nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     # fp16 has a narrow range: scale the loss so small gradients do not flush to zero (bf16 needs no scaling).
     scaler = torch.amp.GradScaler(device.type, enabled=amp and amp_dtype(device) == torch.float16)
@@ -257,10 +280,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         history, first_epoch = History.from_dict(state["history"]), state["epoch"]
 
     augmentation = random_crop_flip if augment else None
-    bar = _progress_bar(total_steps, desc, progress)
+    bar = _progress_bar(total_steps, desc, progress and rank == 0)
     bar.update(first_epoch * steps_per_epoch)
     try:
-        for epoch in range(first_epoch, epochs):
+        for epoch in range(first_epoch, epochs if until_epoch is None else until_epoch):
             start = time.perf_counter()
             model.train()
             step = epoch * steps_per_epoch
@@ -272,9 +295,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                                   augment=augmentation, drop_last=True):
                 for group in optimizer.param_groups:
                     group["lr"] = lr_at(step)
+                xb, yb = _shard(xb, yb, rank, world)
                 xb = xb.contiguous(memory_format=memory_format)
                 with _autocast(device, amp):
-                    logits = model(xb)
+                    logits = network(xb)
                     loss = F.cross_entropy(logits, yb)
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
@@ -289,6 +313,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                 bar.update()
             val_loss, val_err = evaluate(model, data.val_x, data.val_y, amp=amp) if len(data.val_x) else (
                 math.nan, math.nan)
+            if world > 1:  # every process records the whole batch's numbers
+                torch.distributed.all_reduce(loss_sum)
+                torch.distributed.all_reduce(wrong)
+                loss_sum /= world
             history.train_loss.append(loss_sum.item() / steps_per_epoch)  # the one sync of the epoch
             history.train_err.append(wrong.item() / (steps_per_epoch * batch_size))
             history.val_loss.append(val_loss)
@@ -298,7 +326,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
             history.seconds.append(time.perf_counter() - start)
             bar.set_postfix_str(f"epoch {epoch + 1}/{epochs} loss {history.train_loss[-1]:.3f} "
                                 f"err {history.train_err[-1]:.1%} val {val_err:.1%}")
-            if path is not None:
+            if path is not None and rank == 0:
                 _save_atomically({
                     "format": CHECKPOINT_FORMAT, "config": config, "epoch": epoch + 1,
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
@@ -320,10 +348,7 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     (`target = x`). Batches are drawn with replacement from a generator seeded by `seed`.
     """
     check_module("model", model)
-    check_tensor("x", x)
-    check_tensor("target", target)
-    if len(x) != len(target):
-        raise ValueError(f"x and target must hold the same number of examples, got {len(x)} and {len(target)}")
+    check_batch(x, target, names=("x", "target"))
     check_positive_int("steps", steps)
     check_positive("lr", lr)
     check_positive_int("batch_size", batch_size)

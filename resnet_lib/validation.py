@@ -123,3 +123,16 @@ def check_images(x: torch.Tensor, in_channels: int) -> None:
         raise ValueError(
             f"input must have in_channels={in_channels} channels, got {x.shape[1]} (input shape {tuple(x.shape)})"
         )
+
+
+def check_batch(x: object, y: object, names: tuple[str, str] = ("x", "y")) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and labels (or targets) of one batch: two tensors, non-empty and of the same length."""
+    first, second = names
+    check_tensor(first, x)
+    check_tensor(second, y)
+    if x.ndim == 0 or y.ndim == 0 or len(x) == 0 or len(x) != len(y):  # type: ignore[union-attr, arg-type]
+        raise ValueError(
+            f"{first} and {second} must be non-empty batches of the same length, "
+            f"got {first}.shape={tuple(x.shape)} and {second}.shape={tuple(y.shape)}"  # type: ignore[union-attr]
+        )
+    return x, y  # type: ignore[return-value]

@@ -204,7 +204,7 @@ def test_fit_regression_learns_a_linear_map_and_is_seeded() -> None:
     assert runs[0][-1] < 1e-3 * runs[0][0]
     with pytest.raises(ValueError, match="steps must be"):
         fit_regression(model, x, target, steps=0)
-    with pytest.raises(ValueError, match="same number of examples"):
+    with pytest.raises(ValueError, match="x and target must be non-empty batches of the same length"):
         fit_regression(model, x, target[:5], steps=1)
 
 

@@ -4,6 +4,7 @@
 - ``resnet18`` ... ``resnet152``: ImageNet ResNets (torchvision-compatible)
 - ``cifar_resnet``, ``cifar_plain``: the CIFAR nets of depth 6n+2 and their plain twins
 - ``preact_resnet``: pre-activation nets and the unit and shortcut variants of "Identity Mappings"
+- ``mlp``: fully connected plain and residual stacks (the shattered-gradients experiment)
 
 ``get_model("cifar_resnet", depth=20)`` builds any of them from a name, e.g. one read from a config.
 Every builder is keyword-only after the depth, and every network has timm's interface: ``forward_features``,
@@ -17,6 +18,7 @@ import torch.nn as nn
 from ..validation import check_choice
 from .alexnet import AlexNet, alexnet
 from .blocks import ZeroPadShortcut, conv1x1, conv3x3
+from .mlp import mlp
 from .cifar import CifarResNet, cifar_plain, cifar_resnet, deepen, make_identity_
 from .preact import PreActResNet, PreActUnit, ScaledShortcut, preact_resnet
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
@@ -40,6 +42,7 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "cifar_resnet": cifar_resnet,
     "cifar_plain": cifar_plain,
     "preact_resnet": preact_resnet,
+    "mlp": mlp,
 }
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 import torch.nn as nn
 
 from ..validation import check_number, check_positive_int
-from .blocks import MLPClassifierMixin, check_input, kaiming_init_, output_size, stage_info
+from .blocks import MLPClassifierMixin, kaiming_init_, output_size, stage_info
 
 SMALL_STEM_BELOW = 64
 """Inputs smaller than this many pixels get a 3x3/1 stem: 11x11/4 would leave a 32x32 image only 7x7."""
@@ -92,15 +91,6 @@ class AlexNet(MLPClassifierMixin, nn.Module):
         # He init everywhere (the paper used N(0, 0.01^2)); see kaiming_init_ for why not a fixed std.
         kaiming_init_(self, init_linear=True)
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
-        if not torch.jit.is_scripting():
-            check_input(x, self.in_channels)
-        return self.features(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
 
 
 def alexnet(**kwargs: Any) -> AlexNet:

@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.fx  # noqa: F401  (is_fx_tracing)
 
+from ..probes.geometry import output_size  # noqa: F401  (re-exported for alexnet and vgg)
 from ..validation import check_callable, check_images, check_int
 
 NormLayer = Callable[[int], nn.Module]
@@ -36,7 +37,7 @@ def norm_or_default(norm_layer: Any, default: NormLayer = nn.BatchNorm2d) -> Nor
     """``None`` means BatchNorm (torchvision's convention); anything else must be a factory, not a string."""
     if norm_layer is None:
         return default
-    return check_callable("norm_layer", norm_layer, "nn.BatchNorm2d or nn.Identity")
+    return check_callable("norm_layer", norm_layer, f"nn.{default.__name__} or nn.Identity")
 
 
 class ZeroPadShortcut(nn.Module):
@@ -142,11 +143,22 @@ class ClassifierMixin:
 
 
 class MLPClassifierMixin:
-    """The same head interface for AlexNet and VGG, whose ``classifier`` is fully connected layers with dropout.
+    """What AlexNet and VGG share: ``features`` (convolutions and pools), then ``classifier`` (fully connected
+    layers with dropout), as torchvision names them.
 
     ``pre_logits=True`` stops before the last linear layer (the 4096-d features of the papers' transfer
     experiments); ``reset_classifier`` replaces only that layer, so torchvision's state_dict keys stay valid.
     """
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
+        if not torch.jit.is_scripting():
+            check_input(x, self.in_channels)
+        return self.features(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.forward_features(x)
+        return self.forward_head(x)
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         x = self.avgpool(x)
@@ -162,7 +174,3 @@ class MLPClassifierMixin:
         last = self.classifier[-1]
         self.classifier[-1] = nn.Linear(last.in_features, num_classes) if num_classes > 0 else nn.Identity()
 
-
-def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
-    """Side of a conv/pool output, floor((n + 2p - k) / s) + 1: tells when a layer would shrink a map to nothing."""
-    return (size + 2 * padding - kernel_size) // stride + 1

@@ -68,11 +68,11 @@ class CifarResNet(ClassifierMixin, nn.Module):
         check_positive_int("num_classes", num_classes)
         self.in_channels = check_positive_int("in_channels", in_channels)
         self.depth = depth
-        self.norm_layer = norm_or_default(norm_layer)
+        self._norm_layer = norm_or_default(norm_layer)
 
         self.inplanes = width
         self.conv1 = conv3x3(in_channels, width)
-        self.bn1 = self.norm_layer(width)
+        self.bn1 = self._norm_layer(width)
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._make_layer(width, blocks)
         self.layer2 = self._make_layer(2 * width, blocks, stride=2)
@@ -89,8 +89,8 @@ class CifarResNet(ClassifierMixin, nn.Module):
             block_stride = stride if index == 0 else 1
             downsample = None
             if self.shortcut is not None:
-                downsample = shortcut_for(self.shortcut, self.inplanes, planes, block_stride, self.norm_layer)
-            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self.norm_layer,
+                downsample = shortcut_for(self.shortcut, self.inplanes, planes, block_stride, self._norm_layer)
+            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self._norm_layer,
                                      residual=self.shortcut is not None))
             self.inplanes = planes
         return nn.Sequential(*layers)
@@ -174,7 +174,7 @@ def deepen(model: CifarResNet, depth: int) -> CifarResNet:
     if depth < model.depth:
         raise ValueError(f"depth must be at least the model's depth {model.depth}, got depth={depth}")
     deeper = CifarResNet(depth, shortcut=model.shortcut, width=model.width, num_classes=model.fc.out_features,
-                         in_channels=model.in_channels, norm_layer=model.norm_layer)
+                         in_channels=model.in_channels, norm_layer=model._norm_layer)
     deeper = deeper.to(next(model.parameters()).device)
     for name in ("conv1", "bn1", "fc"):
         getattr(deeper, name).load_state_dict(getattr(model, name).state_dict())

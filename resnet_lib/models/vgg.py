@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 import torch.nn as nn
 
 from ..validation import check_callable, check_choice, check_number, check_positive_int
-from .blocks import NormLayer, check_input, kaiming_init_, stage_info  # noqa: I001
-from .blocks import MLPClassifierMixin, output_size
+from .blocks import MLPClassifierMixin, NormLayer, kaiming_init_, output_size, stage_info
 
 # Paper configurations A, B, D, E by depth (weight layers). Numbers are conv widths for width=64, "M" a max pool.
 VGG_CONFIGS: dict[int, list[int | str]] = {
@@ -109,15 +107,6 @@ class VGG(MLPClassifierMixin, nn.Module):
         )
         kaiming_init_(self, init_linear=True)  # see kaiming_init_ for why not torchvision's N(0, 0.01^2)
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
-        if not torch.jit.is_scripting():
-            check_input(x, self.in_channels)
-        return self.features(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
 
 
 def _vgg(depth: int, norm_layer: NormLayer | None, **kwargs: Any) -> VGG:
