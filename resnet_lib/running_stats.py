@@ -8,6 +8,7 @@ knobs on sliders; ``running_stats_figure`` is its static twin for the built HTML
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,30 +87,30 @@ def running_stats_explorer(momentum: float = 0.1, batch_size: int = 32, steps: i
     """Sliders for BN's momentum and batch size over the running-mean figure; starts at PyTorch's default.
 
     Returns an ipywidgets ``VBox``; without ipywidgets, the static figure for three momenta instead.
-    Only ``FloatLogSlider``, ``IntSlider``, ``Output``, ``VBox`` and ``observe`` are used (ipywidgets 7 and 8).
+    Only ``FloatLogSlider``, ``IntSlider``, ``Image``, ``VBox`` and ``observe`` are used (ipywidgets 7 and 8).
     """
     check_number("momentum", momentum, *MOMENTUM_RANGE)
     check_int("batch_size", batch_size, *BATCH_RANGE)
     check_positive_int("steps", steps)
     try:
         import ipywidgets as widgets
-        from IPython.display import display
     except ImportError:
         return running_stats_figure(batch_size=batch_size, steps=steps, seed=seed)
     momentum_slider = widgets.FloatLogSlider(value=momentum, base=10, min=np.log10(MOMENTUM_RANGE[0]),
                                              max=np.log10(MOMENTUM_RANGE[1]), step=0.1, description="momentum")
     batch_slider = widgets.IntSlider(value=batch_size, min=BATCH_RANGE[0], max=BATCH_RANGE[1],
                                      description="batch size")
-    output = widgets.Output()
+    # An Image, not an Output widget: Output captures break headless execution (nbclient without widget state).
+    image = widgets.Image(format="png")
 
     def update(change: Any = None) -> None:
         figure = plot_xy(_curves((momentum_slider.value,), batch_slider.value, steps, seed),
                          xlabel="training step", ylabel="mean of one channel", figsize=(7.0, 3.8))
-        output.clear_output(wait=True)
-        with output:
-            display(figure)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=80)
+        image.value = buffer.getvalue()
 
     momentum_slider.observe(update, names="value")
     batch_slider.observe(update, names="value")
     update()
-    return widgets.VBox([momentum_slider, batch_slider, output])
+    return widgets.VBox([momentum_slider, batch_slider, image])
