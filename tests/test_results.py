@@ -1,0 +1,59 @@
+"""resnet_lib.results: the glued numbers of committed notebooks, read back into one table."""
+import json
+from pathlib import Path
+
+import pytest
+
+from resnet_lib.results import MISSING, find_chapter, glued_values, results_table
+
+CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
+
+
+def glue_output(name: str, text: str) -> dict:
+    return {"output_type": "display_data", "data": {"application/papermill.record/text/plain": text},
+            "metadata": {"scrapbook": {"mime_prefix": "application/papermill.record/", "name": name}}}
+
+
+def write_notebook(folder: Path, stem: str, outputs: list[dict]) -> Path:
+    path = folder / f"{stem}.ipynb"
+    cells = [{"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs, "execution_count": 1},
+             {"cell_type": "markdown", "source": "x", "metadata": {}}]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_reads_numbers_as_numbers_and_text_as_text(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, "09_x", [glue_output("a", "2752"), glue_output("b", "3.25"),
+                                             glue_output("c", "'ResNet-56'"), glue_output("d", "plain text"),
+                                             {"output_type": "stream", "name": "stdout", "text": "hi"}])
+    assert glued_values(path) == {"a": 2752, "b": 3.25, "c": "ResNet-56", "d": "plain text"}
+
+
+def test_a_missing_or_broken_notebook_gives_nothing(tmp_path: Path) -> None:
+    assert glued_values(tmp_path / "nope.ipynb") == {}
+    (tmp_path / "bad.ipynb").write_text("{not json")
+    assert glued_values(tmp_path / "bad.ipynb") == {}
+
+
+def test_table_formats_found_values_and_marks_missing_ones(tmp_path: Path) -> None:
+    write_notebook(tmp_path, "02_y", [glue_output("err", "12.345")])
+    table = results_table([("02_y", "err", "error (%)", ".1f"), ("02_y", "gone", "other", ".1f"),
+                           ("08_z", "err", "later chapter", ".1f")], search=[tmp_path])
+    lines = table.splitlines()
+    assert lines[2] == "| 02_y | error (%) | 12.3 |"
+    assert lines[3].endswith(f"| {MISSING} |") and lines[4].endswith(f"| {MISSING} |")
+
+
+def test_the_committed_chapters_glue_what_the_closing_table_quotes() -> None:
+    values = glued_values(CHAPTERS / "03_residual_learning.ipynb")
+    assert isinstance(values["res_c56_b_extra"], int)
+    assert find_chapter("03_residual_learning", search=[CHAPTERS]) == CHAPTERS / "03_residual_learning.ipynb"
+    assert find_chapter("99_nothing", search=[CHAPTERS]) is None
+
+
+@pytest.mark.parametrize("rows", [[("a", "b", "c")], ["abcd"], [("a", "b", "c", 1)]])
+def test_bad_rows_are_refused(rows) -> None:
+    with pytest.raises(ValueError):
+        results_table(rows)
+    with pytest.raises(TypeError):
+        find_chapter(3)
