@@ -10,7 +10,7 @@ chapter at or under `CHAPTER_BUDGET_FLOPS`, 2 PFLOP, about 8 minutes at 4 TFLOP/
 
 *Dry run.* With ``RESNET_BOOK_DRY_RUN=1`` a chapter runs end to end with every data set capped to a few hundred
 images (`cap_sizes`, used by `data.load_dataset`) and every training capped to `DRY_RUN_STEPS` steps, while
-the plan still counts the full sizes. `tools/notebooks.py dryrun` runs each chapter this way in the GPU profile
+the plan still counts the full sizes. `tools/dryrun.py` runs each chapter this way in the GPU profile
 on a synthetic CIFAR-10 and prints the planned PFLOP per chapter.
 """
 from __future__ import annotations

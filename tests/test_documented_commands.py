@@ -114,6 +114,10 @@ def test_documented_command_runs(command: str, monkeypatch: pytest.MonkeyPatch,
             program = [str(Path(sys.executable).with_name(Path(words[0]).name)), *words[1:]]
         returncode, stderr = run_help(tuple(program))
         assert returncode == 0, f"`{command}`: {stderr[-2000:]}"
+    elif words[0].startswith("tools/") and words[0].endswith(".py"):
+        # The other tools (dry run, cell tags, synthetic data): they start, import and parse.
+        returncode, stderr = run_help((sys.executable, words[0]))
+        assert returncode == 0, f"`{command}`: {stderr[-2000:]}"
     elif words[0] == "pytest":
         target = [w if not w.endswith("chapters/") else EXAMPLE for w in words[1:]]
         if not any(w.endswith(".ipynb") for w in target):

@@ -14,6 +14,9 @@ IMPORTS = {"ipywidgets": "ipywidgets", "numpy": "numpy", "matplotlib": "matplotl
 
 
 def main(argv: list[str]) -> int:
+    if argv in (["--help"], ["-h"]):
+        print(__doc__)
+        return 0
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
