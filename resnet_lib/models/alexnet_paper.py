@@ -1,0 +1,112 @@
+"""AlexNet as the paper drew it (Krizhevsky, Sutskever and Hinton, 2012, Figure 2).
+
+``models.alexnet`` is torchvision's one-GPU variant (64-192-384-256-256 kernels, no normalisation). The paper's
+net has 96-256-384-384-256 kernels split over two GPUs: the second, fourth and fifth convolutions see only the
+half of the previous layer that sits on their own GPU. A convolution with ``groups=2`` computes exactly that on
+one device. Local response normalisation follows the first two convolutions (after their ReLU, before pooling).
+"""
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn as nn
+
+from ..validation import check_bool, check_int, check_number, check_positive_int
+from .blocks import check_input, kaiming_init_, output_size
+
+PAPER_WIDTHS = (96, 256, 384, 384, 256)
+"""Kernels per convolution in the paper, both GPUs together (48-128-192-192-128 on each)."""
+
+GROUPED = (False, True, False, True, True)
+"""Which convolutions see only their own GPU's half of the previous layer: the 2nd, 4th and 5th."""
+
+
+def local_response_norm() -> nn.LocalResponseNorm:
+    """The paper's normalisation, b = a / (k + alpha * sum of a^2 over n neighbouring channels)^beta,
+    with k=2, n=5, alpha=1e-4, beta=0.75. PyTorch divides alpha by n, so it gets 5 * 1e-4."""
+    return nn.LocalResponseNorm(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)
+
+
+class PaperAlexNet(nn.Module):
+    """Five convolutions (grouped where the paper split them), LRN, overlapping 3x3/2 max pooling, three
+    fully connected layers with dropout. ``groups=1`` joins the two halves: every kernel sees every map."""
+
+    def __init__(
+        self,
+        *,
+        groups: int = 2,
+        lrn: bool = True,
+        widths: Sequence[int] = PAPER_WIDTHS,
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        hidden: int = 4096,
+        image_size: int = 224,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        check_int("groups", groups, minimum=1)
+        check_bool("lrn", lrn)
+        if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) != 5:
+            raise TypeError(f"widths must be a sequence of five ints (one per convolution), got widths={widths!r}")
+        for index, width in enumerate(widths):
+            check_positive_int(f"widths[{index}]", width)
+            if width % groups:
+                raise ValueError(f"widths[{index}] must be divisible by groups={groups}, got {width}")
+        check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("hidden", hidden)
+        check_int("image_size", image_size, minimum=67)  # smaller inputs leave no pixel after the last pool
+        check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        self.in_channels = in_channels
+
+        kernels, strides, paddings = (11, 5, 3, 3, 3), (4, 1, 1, 1, 1), (2, 2, 1, 1, 1)
+        layers: list[nn.Module] = []
+        channels, size = in_channels, image_size
+        for index, width in enumerate(widths):
+            layers.append(nn.Conv2d(channels, width, kernels[index], stride=strides[index],
+                                    padding=paddings[index], groups=groups if GROUPED[index] else 1))
+            layers.append(nn.ReLU(inplace=True))
+            size = output_size(size, kernels[index], strides[index], paddings[index])
+            if index < 2 and lrn:
+                layers.append(local_response_norm())
+            if index in (0, 1, 4):
+                layers.append(nn.MaxPool2d(kernel_size=3, stride=2))
+                size = output_size(size, kernel_size=3, stride=2)
+            channels = width
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout),
+            nn.Linear(channels * size * size, hidden),
+            nn.ReLU(inplace=True),
+            nn.Dropout(p=dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, num_classes),
+        )
+        kaiming_init_(self, init_linear=True)  # the paper drew N(0, 0.01^2); see kaiming_init_ for why not
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, self.in_channels)
+        return self.features(x)
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(x, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+
+def alexnet_paper(
+    *,
+    groups: int = 2,
+    lrn: bool = True,
+    widths: Sequence[int] = PAPER_WIDTHS,
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    hidden: int = 4096,
+    image_size: int = 224,
+    dropout: float = 0.5,
+) -> PaperAlexNet:
+    """The paper's AlexNet: 60,965,224 parameters with ``groups=2``, 62,378,344 with ``groups=1``."""
+    return PaperAlexNet(groups=groups, lrn=lrn, widths=widths, num_classes=num_classes, in_channels=in_channels,
+                        hidden=hidden, image_size=image_size, dropout=dropout)

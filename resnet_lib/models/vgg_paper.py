@@ -1,0 +1,196 @@
+"""All six VGG configurations of Simonyan and Zisserman's Table 1, VGG-style plain nets of any depth, and the
+paper's staged initialisation of a deeper net from a trained shallower one.
+
+``models.vgg11`` ... ``vgg19`` build A, B, D and E as torchvision does. This module adds what torchvision lacks:
+A-LRN (local response normalisation after the first layer) and C (1x1 convolutions in the last three stages),
+and a depth rule that reproduces A, B, D and E from their depth and extends them (extra layers go to the later
+stages, where the maps are small, as the paper did).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from ..validation import check_callable, check_int, check_module, check_number, check_positive_int
+from .alexnet_paper import local_response_norm
+from .blocks import check_input, kaiming_init_, output_size
+
+Layer = int | str | tuple[int, int]
+"""A config entry: an int is a 3x3 convolution with that many channels (for width=64), ``(1, c)`` a 1x1
+convolution, ``"M"`` a 2x2 max pool, ``"LRN"`` local response normalisation."""
+
+VGG_PAPER_CONFIGS: dict[str, list[Layer]] = {
+    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "C": [64, 64, "M", 128, 128, "M", 256, 256, (1, 256), "M", 512, 512, (1, 512), "M", 512, 512, (1, 512), "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+}
+
+
+def vgg_depth_config(depth: int) -> list[Layer]:
+    """A VGG-style config with ``depth`` weight layers (``depth - 3`` convolutions and three fully connected).
+
+    The first two stages get one convolution each up to depth 11 and two from then on; the other convolutions
+    are shared out over stages 3 to 5, the later stages taking the remainder. Depths 11, 13, 16 and 19 give
+    exactly configurations A, B, D and E.
+    """
+    check_int("depth", depth, minimum=8)
+    convs = depth - 3
+    early = 1 if convs <= 8 else 2
+    rest = convs - 2 * early
+    late = [rest // 3 + (1 if stage >= 3 - rest % 3 else 0) for stage in range(3)]
+    config: list[Layer] = []
+    for count, channels in zip([early, early, *late], (64, 128, 256, 512, 512)):
+        config += [channels] * count + ["M"]
+    return config
+
+
+def _check_config(config: Any) -> list[Layer]:
+    if isinstance(config, str):
+        if config not in VGG_PAPER_CONFIGS:
+            raise ValueError(f"config must be one of {', '.join(VGG_PAPER_CONFIGS)}, a depth >= 8 or a list, "
+                             f"got config={config!r}")
+        return VGG_PAPER_CONFIGS[config]
+    if isinstance(config, int) and not isinstance(config, bool):
+        return vgg_depth_config(config)
+    if not isinstance(config, Sequence) or not config:
+        raise TypeError(f"config must be a name ('A' ... 'E'), a depth or a non-empty list, got config={config!r}")
+    for item in config:
+        ok = (item in ("M", "LRN") or (isinstance(item, int) and not isinstance(item, bool) and item > 0)
+              or (isinstance(item, tuple) and len(item) == 2 and item[0] in (1, 3)))
+        if not ok:
+            raise ValueError(f"config entries must be channel counts, (1, channels), 'M' or 'LRN', got {item!r}")
+    return list(config)
+
+
+class ConfigVGG(nn.Module):
+    """A VGG built from a config list; module names (features, avgpool, classifier) are torchvision's, so
+    A, B, D and E have torchvision's ``state_dict`` keys and parameter counts."""
+
+    def __init__(
+        self,
+        config: str | int | Sequence[Layer] = "A",
+        *,
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        width: int = 64,
+        hidden: int = 4096,
+        image_size: int = 224,
+        dropout: float = 0.5,
+        norm_layer: Callable[[int], nn.Module] | None = None,
+    ) -> None:
+        super().__init__()
+        layers_config = _check_config(config)
+        check_positive_int("num_classes", num_classes)
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("width", width)
+        check_positive_int("hidden", hidden)
+        check_positive_int("image_size", image_size)
+        check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
+        if norm_layer is not None:
+            check_callable("norm_layer", norm_layer, "torch.nn.BatchNorm2d")
+        self.in_channels = in_channels
+        layers: list[nn.Module] = []
+        channels, size = in_channels, image_size
+        self.stages: list[list[nn.Conv2d]] = [[]]  # the convolutions between two pools, for staged init
+        for item in layers_config:
+            if item == "M":
+                self.stages.append([])
+                if size >= 2:  # a 1x1 map has nothing left to pool
+                    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+                    size = output_size(size, kernel_size=2, stride=2)
+                continue
+            if item == "LRN":
+                layers.append(local_response_norm())
+                continue
+            kernel, out = item if isinstance(item, tuple) else (3, item)
+            out = max(1, out * width // 64)
+            layers.append(nn.Conv2d(channels, out, kernel_size=kernel, padding=kernel // 2))
+            self.stages[-1].append(layers[-1])
+            if norm_layer is not None:
+                layers.append(norm_layer(out))
+            layers.append(nn.ReLU(inplace=True))
+            channels = out
+        self.stages = [stage for stage in self.stages if stage]
+        self.features = nn.Sequential(*layers)
+        pooled = min(7, size)
+        self.avgpool = nn.AdaptiveAvgPool2d((pooled, pooled))
+        self.classifier = nn.Sequential(
+            nn.Linear(channels * pooled * pooled, hidden),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(True),
+            nn.Dropout(p=dropout),
+            nn.Linear(hidden, num_classes),
+        )
+        kaiming_init_(self, init_linear=True)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, self.in_channels)
+        return self.features(x)
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.avgpool(x), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+
+def vgg_paper(config: str | int | Sequence[Layer] = "A", **kwargs: Any) -> ConfigVGG:
+    """A VGG from the paper's Table 1 by name ("A", "A-LRN", "B", "C", "D", "E"), from a depth, or from a list.
+    Keyword arguments: num_classes, in_channels, width, hidden, image_size, dropout, norm_layer."""
+    return ConfigVGG(config, **kwargs)
+
+
+def weight_layers(model: nn.Module) -> list[nn.Module]:
+    """The convolutions and fully connected layers of a model, in the order they were built."""
+    return [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def normal_init_(model: nn.Module, std: float) -> nn.Module:
+    """The init of the VGG paper's time: every weight from one fixed normal distribution, whatever the layer's
+    width (the paper: zero mean, variance 1e-2), biases zero. Unlike He init it does not scale with fan-in."""
+    check_module("model", model)
+    check_number("std", std, 0.0)
+    with torch.no_grad():
+        for layer in weight_layers(model):
+            layer.weight.normal_(0.0, std)
+            if layer.bias is not None:
+                layer.bias.zero_()
+    return model
+
+
+def init_from_shallower_(deep: ConfigVGG, shallow: ConfigVGG, convs: int = 4) -> ConfigVGG:
+    """The paper's staged training: copy the first ``convs`` convolutions and the three fully connected layers
+    of a trained shallower net into a deeper one; every other layer keeps its random init.
+
+    Convolutions are matched stage by stage (the i-th convolution of a stage goes to the i-th of the same stage
+    in the deeper net), the only way their shapes agree: A's second layer maps 64 to 128 channels, E's 64 to 64.
+    """
+    for name, net in (("deep", deep), ("shallow", shallow)):
+        if not isinstance(net, ConfigVGG):
+            raise TypeError(f"{name} must be a ConfigVGG (built by vgg_paper), got {type(net).__name__}")
+    total = sum(len(stage) for stage in shallow.stages)
+    check_int("convs", convs, minimum=0, maximum=total)
+    if len(deep.stages) != len(shallow.stages) or any(
+            len(d) < len(s) for d, s in zip(deep.stages, shallow.stages)):
+        raise ValueError("deep must have the same stages as shallow and at least as many convolutions in each, "
+                         f"got {[len(s) for s in deep.stages]} against {[len(s) for s in shallow.stages]}")
+    pairs = [(s, d) for s_stage, d_stage in zip(shallow.stages, deep.stages) for s, d in zip(s_stage, d_stage)]
+    pairs = pairs[:convs]
+    pairs += list(zip([m for m in shallow.classifier if isinstance(m, nn.Linear)],
+                      [m for m in deep.classifier if isinstance(m, nn.Linear)]))
+    for src, dst in pairs:
+        if src.weight.shape != dst.weight.shape:
+            raise ValueError(f"a layer has shape {tuple(dst.weight.shape)} in deep but {tuple(src.weight.shape)} "
+                             "in shallow: build both with the same width, hidden and image_size")
+    with torch.no_grad():
+        for src, dst in pairs:
+            dst.weight.copy_(src.weight)
+            dst.bias.copy_(src.bias)
+    return deep
