@@ -127,3 +127,15 @@ def test_gated_stack_and_bad_arguments():
         GatedUnit(6, block="bottleneck")
     with pytest.raises(TypeError, match="gate_bias"):
         GatedUnit(8, gate_bias="-6")
+
+
+def test_unit_diagrams_draw_the_five_units_in_order():
+    from resnet_lib.preact_diagrams import UNIT_KINDS, unit_diagrams
+
+    fig = unit_diagrams()
+    assert [ax.get_title() for ax in fig.axes] == [
+        "(a) original", "(b) BN after addition", "(c) ReLU before addition", "(d) ReLU-only pre-act.",
+        "(e) full pre-activation"]
+    assert len(UNIT_KINDS) == 5 and len(unit_diagrams(["full"]).axes) == 1
+    with pytest.raises(ValueError, match="kind"):
+        unit_diagrams(["preact"])
