@@ -72,38 +72,46 @@ class SamePad2d(nn.Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
 
-class KerasResidualModule(nn.Module):
-    """``residual_module(data, K, stride, chanDim, red, reg, bnEps, bnMom)``: a full pre-activation bottleneck.
+def _check_module(in_channels: int, K: int, stride: int, red: bool, reg: float, bn_eps: float,
+                  bn_mom: float) -> None:
+    check_positive_int("in_channels", in_channels)
+    check_positive_int("K", K)
+    check_choice("stride", stride, (1, 2))
+    check_bool("red", red)
+    check_number("reg", reg, 0.0)
+    check_number("bn_eps", bn_eps, 0.0)
+    check_number("bn_mom", bn_mom, 0.0, 1.0)
+    if K < 4:
+        raise ValueError(f"K must be at least 4 (the bottleneck has K // 4 filters), got K={K}")
+    if not red and (stride != 1 or in_channels != K):
+        raise ValueError(f"a module with red=False keeps the shape: it needs stride=1 and in_channels == K, "
+                         f"got stride={stride}, in_channels={in_channels}, K={K}")
 
-    BN-ReLU-conv1x1(K/4), BN-ReLU-conv3x3(K/4, ``stride``), BN-ReLU-conv1x1(K), added to the shortcut. With
-    ``red`` the shortcut is a strided 1x1 convolution (K filters) of the *first* BN-ReLU's output, else the
-    input itself. All convolutions are bias-free; ``reg`` is kept for :func:`keras_param_groups`.
+
+class KerasResidualModule(nn.Module):
+    """The post's ``residual_module(data, K, stride, chanDim, red, reg, bnEps, bnMom)``.
+
+    A full pre-activation bottleneck: BN-ReLU-conv1x1(K/4), BN-ReLU-conv3x3(K/4, stride),
+    BN-ReLU-conv1x1(K), plus the shortcut. With ``red`` the shortcut is a strided 1x1
+    convolution of the *first* BN-ReLU's output, else the input itself. No biases.
     """
 
-    def __init__(self, in_channels: int, K: int, stride: int = 1, red: bool = False, reg: float = 1e-4,
-                 bn_eps: float = 2e-5, bn_mom: float = 0.9) -> None:
+    def __init__(self, in_channels: int, K: int, stride: int = 1, red: bool = False,
+                 reg: float = 1e-4, bn_eps: float = 2e-5, bn_mom: float = 0.9) -> None:
         super().__init__()
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("K", K)
-        check_choice("stride", stride, (1, 2))
-        check_bool("red", red)
-        self.reg = check_number("reg", reg, 0.0)
-        check_number("bn_eps", bn_eps, 0.0)
-        check_number("bn_mom", bn_mom, 0.0, 1.0)
-        if K < 4:
-            raise ValueError(f"K must be at least 4 (the bottleneck has K // 4 filters), got K={K}")
-        if not red and (stride != 1 or in_channels != K):
-            raise ValueError(f"a module with red=False keeps the shape: it needs stride=1 and in_channels == K, "
-                             f"got stride={stride}, in_channels={in_channels}, K={K}")
+        _check_module(in_channels, K, stride, red, reg, bn_eps, bn_mom)
+        self.reg = float(reg)  # used by keras_param_groups and l2_penalty
         inner = int(K * 0.25)
         self.bn1 = keras_batch_norm(in_channels, bn_eps, bn_mom)
         self.conv1 = nn.Conv2d(in_channels, inner, 1, bias=False)
         self.bn2 = keras_batch_norm(inner, bn_eps, bn_mom)
-        self.pad2 = SamePad2d(3, stride)
+        self.pad2 = SamePad2d(3, stride)  # TensorFlow's padding="same"
         self.conv2 = nn.Conv2d(inner, inner, 3, stride=stride, bias=False)
         self.bn3 = keras_batch_norm(inner, bn_eps, bn_mom)
         self.conv3 = nn.Conv2d(inner, K, 1, bias=False)
-        self.shortcut = nn.Conv2d(in_channels, K, 1, stride=stride, bias=False) if red else None
+        self.shortcut = None
+        if red:
+            self.shortcut = nn.Conv2d(in_channels, K, 1, stride=stride, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         act1 = F.relu(self.bn1(x))
@@ -114,55 +122,66 @@ class KerasResidualModule(nn.Module):
         return out + shortcut
 
 
-class KerasPreActResNet(nn.Module):
-    """``ResNet.build(width, height, depth, classes, stages, filters, reg, bnEps, bnMom)`` in PyTorch.
+def _check_build(num_classes: int, in_channels: int, stages: tuple, filters: tuple, reg: float,
+                 data_format: str, global_pool: bool) -> None:
+    check_positive_int("num_classes", num_classes)
+    check_positive_int("in_channels", in_channels)
+    for i, count in enumerate(stages):
+        check_positive_int(f"stages[{i}]", count)
+    for i, count in enumerate(filters):
+        check_positive_int(f"filters[{i}]", count)
+    if len(filters) != len(stages) + 1:
+        raise ValueError(f"filters must have one entry more than stages (the stem's), got stages={stages} "
+                         f"and filters={filters}")
+    check_number("reg", reg, 0.0)
+    check_choice("data_format", data_format, DATA_FORMATS)
+    check_bool("global_pool", global_pool)
 
-    ``in_channels`` is Keras's ``depth`` (the image channels); ``width`` and ``height`` are not needed, since
-    PyTorch layers do not fix the input size. Returns logits (no softmax).
+
+class KerasPreActResNet(nn.Module):
+    """The post's ``ResNet.build(width, height, depth, classes, stages, filters, reg, ...)``.
+
+    ``in_channels`` is Keras's ``depth`` (image channels); ``width`` and ``height`` are not
+    needed, since PyTorch layers do not fix the input size. Returns logits (no softmax).
     """
 
-    def __init__(self, *, num_classes: int = 10, in_channels: int = 3, stages: Sequence[int] = (3, 4, 6),
-                 filters: Sequence[int] = (64, 128, 256, 512), reg: float = 1e-4, bn_eps: float = 2e-5,
-                 bn_mom: float = 0.9, data_format: str = "channels_first", global_pool: bool = True) -> None:
+    def __init__(self, *, num_classes: int = 10, in_channels: int = 3,
+                 stages: Sequence[int] = (3, 4, 6),
+                 filters: Sequence[int] = (64, 128, 256, 512), reg: float = 1e-4,
+                 bn_eps: float = 2e-5, bn_mom: float = 0.9,
+                 data_format: str = "channels_first", global_pool: bool = True) -> None:
         super().__init__()
-        check_positive_int("num_classes", num_classes)
-        self.in_channels = check_positive_int("in_channels", in_channels)
         stages, filters = tuple(stages), tuple(filters)
-        for i, count in enumerate(stages):
-            check_positive_int(f"stages[{i}]", count)
-        for i, count in enumerate(filters):
-            check_positive_int(f"filters[{i}]", count)
-        if len(filters) != len(stages) + 1:
-            raise ValueError(f"filters must have one entry more than stages (the stem's), got stages={stages} "
-                             f"and filters={filters}")
-        self.reg = check_number("reg", reg, 0.0)
-        self.data_format = check_choice("data_format", data_format, DATA_FORMATS)
-        check_bool("global_pool", global_pool)
+        _check_build(num_classes, in_channels, stages, filters, reg, data_format, global_pool)
+        self.in_channels, self.reg, self.data_format = in_channels, float(reg), data_format
 
-        self.input_bn = keras_batch_norm(in_channels, bn_eps, bn_mom)
+        def bn(channels: int) -> nn.BatchNorm2d:
+            return keras_batch_norm(channels, bn_eps, bn_mom)
+
+        self.input_bn = bn(in_channels)
         self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, filters[0], 5, padding=2, bias=False),  # 5x5 "same", stride 1
-            keras_batch_norm(filters[0], bn_eps, bn_mom),
+            nn.Conv2d(in_channels, filters[0], 5, padding=2, bias=False),  # "same"
+            bn(filters[0]),
             nn.ReLU(inplace=True),
             nn.ZeroPad2d(1),
             nn.MaxPool2d(3, stride=2),
         )
-        layers = []
-        channels = filters[0]
+        layers, channels = [], filters[0]
         for i, count in enumerate(stages):
-            stride = 1 if i == 0 else 2
-            units = [KerasResidualModule(channels, filters[i + 1], stride, True, reg, bn_eps, bn_mom)]
-            units += [KerasResidualModule(filters[i + 1], filters[i + 1], 1, False, reg, bn_eps, bn_mom)
+            K, stride = filters[i + 1], 1 if i == 0 else 2
+            units = [KerasResidualModule(channels, K, stride, True, reg, bn_eps, bn_mom)]
+            units += [KerasResidualModule(K, K, 1, False, reg, bn_eps, bn_mom)
                       for _ in range(count - 1)]
             layers.append(nn.Sequential(*units))
-            channels = filters[i + 1]
+            channels = K
         self.stages = nn.Sequential(*layers)
-        self.final_bn = keras_batch_norm(channels, bn_eps, bn_mom)
-        self.pool: nn.Module = nn.AdaptiveAvgPool2d(1) if global_pool else nn.AvgPool2d(8)
+        self.final_bn = bn(channels)
+        # Keras: AveragePooling2D((8, 8)), a global pool only for 64x64 inputs
+        self.pool = nn.AdaptiveAvgPool2d(1) if global_pool else nn.AvgPool2d(8)
         self.fc = nn.Linear(channels, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.data_format == "channels_last":  # (N, H, W, C) -> (N, C, H, W), the layout PyTorch layers use
+        if self.data_format == "channels_last":  # (N, H, W, C) -> (N, C, H, W)
             x = x.permute(0, 3, 1, 2)
         check_input(x, self.in_channels)
         x = self.stem(self.input_bn(x))
