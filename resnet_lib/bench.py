@@ -19,7 +19,7 @@ from torch import nn
 
 from . import profile
 from .data import Dataset, batches, load_dataset, random_crop_flip
-from .train import fit, learning_rate
+from .train import amp_dtype, fit, learning_rate
 
 TARGET_RATIO = 0.95
 DEFAULTS = {  # per profile: the sizes of a short but representative run
@@ -47,9 +47,12 @@ def bare_loop(model: nn.Module, data: Dataset, *, epochs: int, lr: float = 0.1, 
     generator = torch.Generator().manual_seed(seed)
     total_steps = epochs * (len(data.train_x) // batch_size)
     step = 0
+    # The same precision as fit(): bf16 where the hardware has it, else fp16 with loss scaling (Colab's T4).
+    dtype = amp_dtype(device)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp and dtype == torch.float16)
 
     def autocast() -> AbstractContextManager:
-        return torch.autocast(device.type, dtype=torch.bfloat16) if amp else nullcontext()
+        return torch.autocast(device.type, dtype=dtype) if amp else nullcontext()
 
     for _ in range(epochs):
         model.train()
@@ -60,8 +63,9 @@ def bare_loop(model: nn.Module, data: Dataset, *, epochs: int, lr: float = 0.1, 
             with autocast():
                 loss = F.cross_entropy(model(xb.contiguous(memory_format=memory_format)), yb)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             step += 1
         model.eval()
         with torch.no_grad(), autocast():

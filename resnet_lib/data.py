@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from . import profile
+from .validation import check_batch, check_bool, check_choice, check_int, check_positive_int, check_tensor
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
 DEFAULT_DATA_DIR = Path("~/.cache/resnet_book")
@@ -66,6 +67,7 @@ def _has_fashion_mnist(folder: Path) -> bool:
 
 def find_fashion_mnist(download: bool = False, root: str | Path | None = None) -> Path:
     """The folder holding the four IDX files, found offline first: the book must build without a network."""
+    check_bool("download", download)
     base = data_dir(root)
     candidates = [base / "fashion-mnist", base / "FashionMNIST" / "raw", DEBIAN_FASHION_MNIST]
     for folder in candidates:
@@ -119,6 +121,7 @@ def _fashion_mnist_arrays(folder: Path) -> tuple[np.ndarray, ...]:
 
 def find_cifar10(download: bool = False, root: str | Path | None = None) -> Path:
     """The cifar-10-batches-py folder (CIFAR's own pickle format); downloads only when allowed."""
+    check_bool("download", download)
     base = data_dir(root)
     folder = base / CIFAR10_FOLDER
     if all((folder / name).is_file() for name in CIFAR10_FILES):
@@ -191,8 +194,7 @@ class Dataset:
 
 def balanced_subset(labels: np.ndarray, count: int, seed: int) -> np.ndarray:
     """Indices of `count` labels taken round-robin over the classes in a seeded order: every class equally."""
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= len(labels):
-        raise ValueError(f"count must be an int in [0, {len(labels)}], got count={count!r}")
+    check_int("count", count, minimum=0, maximum=len(labels))
     order = np.random.default_rng(seed).permutation(len(labels))
     shuffled = labels[order]
     rank = np.zeros(len(labels), dtype=np.int64)  # position of each image among its own class, in seeded order
@@ -205,10 +207,7 @@ def balanced_subset(labels: np.ndarray, count: int, seed: int) -> np.ndarray:
 def _check_size(name: str, value: int | None, allowed_max: int, dataset: str) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int or None, got {name}={value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be at least 0, got {name}={value}")
+    check_int(name, value, minimum=0)
     if value > allowed_max:
         raise ValueError(f"{name} must be at most {allowed_max} for {dataset}, got {name}={value}")
 
@@ -226,17 +225,19 @@ def load_dataset(name: str = "fashion_mnist", *, image_size: int | None = None, 
                  download: bool = True) -> Dataset:
     """Seeded, class-balanced subsets on `device` (default: the profile's device), normalised per channel.
 
+    The data is looked for offline first (see `find_fashion_mnist`, `find_cifar10`); only when it is missing
+    and `download=True` (the default, so a chapter runs unchanged in Colab) does torchvision download it.
+    `download=False` never touches the network and says how to get the data instead.
     The validation images are carved out of the *training* set, so the test set stays untouched until the end.
     `image_size` shrinks the images (bilinear, antialiased) for the quick profile. `train_size=None` takes
     every training image left after the validation split; `test_size=None` the whole test set.
     """
-    if name not in CLASSES:
-        raise ValueError(f"name must be 'fashion_mnist' or 'cifar10', got name={name!r}")
-    if image_size is not None and (isinstance(image_size, bool) or not isinstance(image_size, int)
-                                   or image_size < 4):
-        raise ValueError(f"image_size must be an int of at least 4 or None (native size), got image_size={image_size!r}")
-    if isinstance(val_size, bool) or not isinstance(val_size, int):
-        raise TypeError(f"val_size must be an int, got val_size={val_size!r}")
+    check_choice("name", name, tuple(CLASSES))
+    if image_size is not None:
+        check_int("image_size", image_size, minimum=4)
+    check_int("val_size", val_size, minimum=0)
+    check_int("seed", seed)
+    check_bool("download", download)
     try:
         device = profile.device() if device is None else torch.device(device)
     except (RuntimeError, TypeError) as error:
@@ -281,11 +282,8 @@ def random_crop_flip(x: torch.Tensor, pad: int = 4, generator: torch.Generator |
 
     The random numbers come from `generator` (on the CPU), so the result depends on the seed, not the device.
     """
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        raise ValueError(f"x must be a 4-d tensor (batch, channels, height, width), got "
-                         f"{type(x).__name__} of shape {tuple(getattr(x, 'shape', ()))}")
-    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
-        raise ValueError(f"pad must be an int of at least 0, got pad={pad!r}")
+    check_tensor("x", x, ndim=4)
+    check_int("pad", pad, minimum=0)
     n, channels, height, width = x.shape
     shifts = torch.randint(0, 2 * pad + 1, (2, n), generator=generator)
     flips = (torch.rand(n, generator=generator) < 0.5).long()
@@ -309,11 +307,12 @@ def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, *, shuffle: bool,
     `augment(xb, generator=generator)` (e.g. `random_crop_flip`) runs on each batch. `drop_last` skips a final
     short batch, so BatchNorm never sees a batch of one and every step costs the same.
     """
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or len(x) != len(y):
-        raise ValueError(f"x and y must be tensors of the same length, got lengths "
-                         f"{len(x) if hasattr(x, '__len__') else x!r} and {len(y) if hasattr(y, '__len__') else y!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got batch_size={batch_size!r}")
+    check_batch(x, y)
+    check_positive_int("batch_size", batch_size)
+    check_bool("shuffle", shuffle)
+    check_bool("drop_last", drop_last)
+    if augment is not None and (isinstance(augment, str) or not callable(augment)):
+        raise TypeError(f"augment must be a function such as random_crop_flip or None, got augment={augment!r}")
     count = len(x)
     order = torch.randperm(count, generator=generator).to(x.device, non_blocking=True) if shuffle else None
     stop = count - count % batch_size if drop_last else count

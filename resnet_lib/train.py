@@ -26,6 +26,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import batches, random_crop_flip
+from .validation import (
+    check_batch,
+    check_bool,
+    check_choice,
+    check_int,
+    check_module,
+    check_number,
+    check_optional_bool,
+    check_positive,
+    check_positive_int,
+)
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
 METRICS = ("train_loss", "train_err", "val_loss", "val_err", "seconds", "lr")
@@ -89,6 +100,7 @@ def learning_rate(step: int, total_steps: int, *, lr: float, schedule: str = "st
     constant: `lr` throughout
     The first `warmup_steps` use lr/10, as the paper does for ResNet-110 (its deepest CIFAR net).
     """
+    check_choice("schedule", schedule, SCHEDULES)
     if step < warmup_steps:
         return lr / 10
     progress = step / total_steps
@@ -100,9 +112,7 @@ def learning_rate(step: int, total_steps: int, *, lr: float, schedule: str = "st
         if progress < 0.3:
             return lr * (0.1 + 0.9 * progress / 0.3)
         return lr * 0.5 * (1 + math.cos(math.pi * (progress - 0.3) / 0.7))
-    if schedule == "constant":
-        return lr
-    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got schedule={schedule!r}")
+    return lr  # "constant"
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024, *,
@@ -111,11 +121,10 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 
     The model's previous mode is restored, so evaluating in the middle of training changes nothing.
     """
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor) or len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must be non-empty tensors of the same length, got lengths "
-                         f"{len(x) if hasattr(x, '__len__') else x!r} and {len(y) if hasattr(y, '__len__') else y!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got batch_size={batch_size!r}")
+    check_module("model", model)
+    check_batch(x, y)
+    check_positive_int("batch_size", batch_size)
+    check_bool("amp", amp)
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=x.device)
@@ -156,11 +165,20 @@ def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
 
 
-def _check_positive(name: str, value: Any, kind: type = float, allow_zero: bool = False) -> None:
-    ok_type = isinstance(value, int) if kind is int else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok_type or not (value >= 0 if allow_zero else value > 0):
-        allowed = ("an int" if kind is int else "a number") + (" of at least 0" if allow_zero else " above 0")
-        raise ValueError(f"{name} must be {allowed}, got {name}={value!r}")
+def _distributed() -> tuple[int, int]:
+    """(rank, world size) under torchrun with an initialised process group, else (0, 1)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def _shard(xb: torch.Tensor, yb: torch.Tensor, rank: int, world: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """This process's share of a global batch: every process draws the same seeded batch and keeps a slice,
+    so each sees its part of every epoch (DistributedSampler's semantics) and the union is a single process's batch."""
+    if world == 1:
+        return xb, yb
+    share = len(xb) // world
+    return xb[rank * share:(rank + 1) * share], yb[rank * share:(rank + 1) * share]
 
 
 def _save_atomically(state: dict[str, Any], path: Path) -> None:
@@ -176,7 +194,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         milestones: tuple[float, ...] = (0.5, 0.75), warmup_epochs: int = 0, augment: bool = False,
         seed: int = 0, checkpoint: str | Path | None = None, resume: bool = True, amp: bool | None = None,
         channels_last: bool | None = None, log_steps: bool = False, progress: bool = True,
-        desc: str = "") -> History:
+        desc: str = "", until_epoch: int | None = None) -> History:
     """Train `model` on `data.train_x/train_y` and validate on `data.val_x/val_y` after every epoch.
 
     The model moves to the data's device. Every epoch is full batches of a fresh seeded shuffle (a short last
@@ -184,21 +202,28 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     fp16 with loss scaling where bf16 is missing)
     and `channels_last` default to on for CUDA, off elsewhere. With `checkpoint`, the state after each epoch is
     saved there and, when `resume`, picked up again; a checkpoint of a different configuration is an error.
+    `until_epoch` stops after that epoch of the `epochs`-long schedule, as an interrupted run would (a later
+    call with `resume` continues it); tests use it to replay the start of a long run.
     """
     for name in ("train_x", "train_y", "val_x", "val_y"):
         if not isinstance(getattr(data, name, None), torch.Tensor):
             raise TypeError(f"data must have tensors train_x, train_y, val_x, val_y (a data.Dataset), "
                             f"got data of type {type(data).__name__} without a tensor {name}")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got model of type {type(model).__name__}")
-    _check_positive("epochs", epochs, int)
-    _check_positive("lr", lr)
-    _check_positive("batch_size", batch_size, int)
-    _check_positive("momentum", momentum, allow_zero=True)
-    _check_positive("weight_decay", weight_decay, allow_zero=True)
-    _check_positive("warmup_epochs", warmup_epochs, int, allow_zero=True)
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got schedule={schedule!r}")
+    check_module("model", model)
+    check_positive_int("epochs", epochs)
+    check_positive("lr", lr)
+    check_positive_int("batch_size", batch_size)
+    check_number("momentum", momentum, 0.0)
+    check_number("weight_decay", weight_decay, 0.0)
+    check_int("warmup_epochs", warmup_epochs, minimum=0)
+    check_choice("schedule", schedule, SCHEDULES)
+    for name, flag in (("augment", augment), ("resume", resume), ("log_steps", log_steps), ("progress", progress)):
+        check_bool(name, flag)
+    check_optional_bool("amp", amp)
+    check_optional_bool("channels_last", channels_last)
+    check_int("seed", seed)
+    if until_epoch is not None:
+        check_int("until_epoch", until_epoch, minimum=1, maximum=epochs)
     if not isinstance(milestones, (tuple, list)) or not all(
             isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m < 1 for m in milestones):
         raise ValueError(f"milestones must be fractions of training strictly between 0 and 1, "
@@ -206,14 +231,20 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     if warmup_epochs >= epochs:
         raise ValueError(f"warmup_epochs must be less than epochs={epochs}, got warmup_epochs={warmup_epochs}")
     train_count = len(data.train_x)
+    rank, world = _distributed()
+    if batch_size % world:
+        raise ValueError(f"batch_size must be divisible by the world size {world} (the global batch is split "
+                         f"evenly between processes), got batch_size={batch_size}")
     if batch_size > train_count:
         raise ValueError(f"batch_size must be at most the {train_count} training images, got batch_size={batch_size}")
 
     device = data.train_x.device
-    amp = device.type == "cuda" if amp is None else bool(amp)
-    channels_last = device.type == "cuda" if channels_last is None else bool(channels_last)
+    amp = device.type == "cuda" if amp is None else amp
+    channels_last = device.type == "cuda" if channels_last is None else channels_last
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
+    # Under torchrun, DistributedDataParallel averages the gradients of the processes' shares after backward.
+    network = model if world == 1 else nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     # fp16 has a narrow range: scale the loss so small gradients do not flush to zero (bf16 needs no scaling).
     scaler = torch.amp.GradScaler(device.type, enabled=amp and amp_dtype(device) == torch.float16)
@@ -249,10 +280,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         history, first_epoch = History.from_dict(state["history"]), state["epoch"]
 
     augmentation = random_crop_flip if augment else None
-    bar = _progress_bar(total_steps, desc, progress)
+    bar = _progress_bar(total_steps, desc, progress and rank == 0)
     bar.update(first_epoch * steps_per_epoch)
     try:
-        for epoch in range(first_epoch, epochs):
+        for epoch in range(first_epoch, epochs if until_epoch is None else until_epoch):
             start = time.perf_counter()
             model.train()
             step = epoch * steps_per_epoch
@@ -264,9 +295,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                                   augment=augmentation, drop_last=True):
                 for group in optimizer.param_groups:
                     group["lr"] = lr_at(step)
+                xb, yb = _shard(xb, yb, rank, world)
                 xb = xb.contiguous(memory_format=memory_format)
                 with _autocast(device, amp):
-                    logits = model(xb)
+                    logits = network(xb)
                     loss = F.cross_entropy(logits, yb)
                 optimizer.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
@@ -281,6 +313,10 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
                 bar.update()
             val_loss, val_err = evaluate(model, data.val_x, data.val_y, amp=amp) if len(data.val_x) else (
                 math.nan, math.nan)
+            if world > 1:  # every process records the whole batch's numbers
+                torch.distributed.all_reduce(loss_sum)
+                torch.distributed.all_reduce(wrong)
+                loss_sum /= world
             history.train_loss.append(loss_sum.item() / steps_per_epoch)  # the one sync of the epoch
             history.train_err.append(wrong.item() / (steps_per_epoch * batch_size))
             history.val_loss.append(val_loss)
@@ -290,7 +326,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
             history.seconds.append(time.perf_counter() - start)
             bar.set_postfix_str(f"epoch {epoch + 1}/{epochs} loss {history.train_loss[-1]:.3f} "
                                 f"err {history.train_err[-1]:.1%} val {val_err:.1%}")
-            if path is not None:
+            if path is not None and rank == 0:
                 _save_atomically({
                     "format": CHECKPOINT_FORMAT, "config": config, "epoch": epoch + 1,
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
@@ -311,12 +347,13 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     For questions `fit()` cannot ask, such as "how hard is it for these layers to learn the identity?"
     (`target = x`). Batches are drawn with replacement from a generator seeded by `seed`.
     """
-    if not isinstance(x, torch.Tensor) or not isinstance(target, torch.Tensor) or len(x) != len(target):
-        raise ValueError("x and target must be tensors with the same number of examples")
-    _check_positive("steps", steps, int)
-    _check_positive("lr", lr)
-    _check_positive("batch_size", batch_size, int)
-    _check_positive("momentum", momentum, allow_zero=True)
+    check_module("model", model)
+    check_batch(x, target, names=("x", "target"))
+    check_positive_int("steps", steps)
+    check_positive("lr", lr)
+    check_positive_int("batch_size", batch_size)
+    check_number("momentum", momentum, 0.0)
+    check_bool("progress", progress)
     model.to(x.device).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     generator = torch.Generator().manual_seed(seed)

@@ -49,6 +49,20 @@ def check_positive_int(name: str, value: object) -> int:
     return value
 
 
+def check_positive(name: str, value: object) -> float:
+    """A finite number above 0, such as a learning rate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number above 0, got {name}={value!r} ({_kind(value)})")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number above 0, got {name}={value}")
+    return float(value)
+
+
+def check_optional_bool(name: str, value: object) -> bool | None:
+    """A flag whose ``None`` means "decide for me" (e.g. mixed precision: on for CUDA, off elsewhere)."""
+    return None if value is None else check_bool(name, value)
+
+
 def check_number(name: str, value: object, low: float = -math.inf, high: float = math.inf,
                  *, high_inclusive: bool = True) -> float:
     """A finite real number in [low, high] (or [low, high) when ``high_inclusive`` is False)."""
@@ -109,3 +123,16 @@ def check_images(x: torch.Tensor, in_channels: int) -> None:
         raise ValueError(
             f"input must have in_channels={in_channels} channels, got {x.shape[1]} (input shape {tuple(x.shape)})"
         )
+
+
+def check_batch(x: object, y: object, names: tuple[str, str] = ("x", "y")) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and labels (or targets) of one batch: two tensors, non-empty and of the same length."""
+    first, second = names
+    check_tensor(first, x)
+    check_tensor(second, y)
+    if x.ndim == 0 or y.ndim == 0 or len(x) == 0 or len(x) != len(y):  # type: ignore[union-attr, arg-type]
+        raise ValueError(
+            f"{first} and {second} must be non-empty batches of the same length, "
+            f"got {first}.shape={tuple(x.shape)} and {second}.shape={tuple(y.shape)}"  # type: ignore[union-attr]
+        )
+    return x, y  # type: ignore[return-value]

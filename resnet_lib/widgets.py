@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .probes import conv_output_size
+from .probes.geometry import output_size
 
 # (what it is, input size, kernel, stride, padding, dilation)
 EXAMPLES: tuple[tuple[str, int, int, int, int, int], ...] = (
@@ -33,7 +33,7 @@ def conv_output_formula(
     size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> str:
     """The output-size formula with the numbers filled in, so a reader can check each step."""
-    output = conv_output_size(size, kernel, stride, padding, dilation)
+    output = output_size(size, kernel, stride, padding, dilation)
     numerator = size + 2 * padding - dilation * (kernel - 1) - 1
     return (
         f"⌊({size} + 2·{padding} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1"
@@ -64,7 +64,7 @@ def conv_output_table(examples: Sequence[Sequence[Any]] = EXAMPLES) -> str:
             )
         label, size, kernel, stride, padding, *rest = example
         dilation = rest[0] if rest else 1
-        output = conv_output_size(size, kernel, stride, padding, dilation)
+        output = output_size(size, kernel, stride, padding, dilation)
         rows.append(
             f"| {label} | {size} | {kernel} | {stride} | {padding} | {dilation} | **{output}** |"
         )
@@ -85,7 +85,7 @@ def _result_html(size: int, kernel: int, stride: int, padding: int, dilation: in
         formula = conv_output_formula(size, kernel, stride, padding, dilation)
     except ValueError as error:
         return f"<p style='color:#b00'>No output: {error}</p>"
-    output = conv_output_size(size, kernel, stride, padding, dilation)
+    output = output_size(size, kernel, stride, padding, dilation)
     return (
         "<p><code>out = ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1</code></p>"
         f"<p><code>{formula}</code></p>"

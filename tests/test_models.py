@@ -41,7 +41,8 @@ TORCHVISION_NAMES = [
     "resnet152",
 ]
 UNITS = ["original", "bn_after_add", "relu_before_add", "relu_only_preact", "full"]
-PREACT_SHORTCUTS = ["identity", "scaling", "conv1x1", "dropout"]
+PREACT_SHORTCUTS = [{"shortcut": "A"}, {"shortcut": "B"}, {"shortcut": "C"}, {"shortcut_scale": 0.5},
+                    {"shortcut_dropout": 0.5}]
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -84,10 +85,27 @@ def test_equal_weights_give_equal_outputs(name: str, size: int) -> None:
     ours = getattr(models, name)().eval()
     with torch.device("meta"):
         theirs = getattr(torchvision.models, name)()
+    _randomise_batchnorm_(ours)  # with gamma 1, beta 0 and default statistics a misplaced BN would pass
     theirs.load_state_dict(ours.state_dict(), strict=True, assign=True)
     theirs.eval()
     x = torch.randn(1, 3, size, size)
     torch.testing.assert_close(ours(x), theirs(x))
+
+
+@pytest.mark.parametrize("randomise, should_differ", [(False, False), (True, True)])
+def test_parity_needs_random_batchnorm_to_see_a_misplaced_bn(randomise: bool, should_differ: bool) -> None:
+    """Why the parity test randomises BN: with default statistics a BN in the wrong place computes (almost)
+    the identity, so swapping a block's two BNs goes unnoticed; with trained-looking statistics it does not."""
+    torch.manual_seed(0)
+    ours = resnet18().eval()
+    if randomise:
+        _randomise_batchnorm_(ours)
+    wrong = torchvision.models.resnet18().eval()
+    wrong.load_state_dict(ours.state_dict())
+    block = wrong.layer1[0]
+    block.bn1, block.bn2 = block.bn2, block.bn1
+    x = torch.randn(1, 3, 64, 64)
+    assert (not torch.allclose(ours(x), wrong(x), atol=1e-4)) == should_differ
 
 
 def test_v1_bottleneck_loads_into_torchvision_and_strides_in_the_1x1() -> None:
@@ -226,9 +244,9 @@ def test_cifar_downsample_per_option() -> None:
     def downsamples(model: nn.Module) -> list[str]:
         return [type(b.downsample).__name__ for i in (1, 2, 3) for b in getattr(model, f"layer{i}")]
 
-    assert downsamples(cifar_resnet(8, "A")) == ["NoneType", "ZeroPadShortcut", "ZeroPadShortcut"]
-    assert downsamples(cifar_resnet(8, "B")) == ["NoneType", "Sequential", "Sequential"]
-    assert downsamples(cifar_resnet(8, "C")) == ["Sequential"] * 3
+    assert downsamples(cifar_resnet(8, shortcut="A")) == ["NoneType", "ZeroPadShortcut", "ZeroPadShortcut"]
+    assert downsamples(cifar_resnet(8, shortcut="B")) == ["NoneType", "Sequential", "Sequential"]
+    assert downsamples(cifar_resnet(8, shortcut="C")) == ["Sequential"] * 3
     plain = cifar_plain(8)
     assert all(not b.residual and b.downsample is None for i in (1, 2, 3) for b in getattr(plain, f"layer{i}"))
 
@@ -293,9 +311,9 @@ def test_preact_1001_has_about_10_2m_parameters() -> None:
 
 @pytest.mark.parametrize("unit", UNITS)
 @pytest.mark.parametrize("block, depth", [("basic", 8), ("bottleneck", 11)])
-@pytest.mark.parametrize("shortcut", PREACT_SHORTCUTS)
-def test_preact_every_variant_runs(unit: str, block: str, depth: int, shortcut: str) -> None:
-    model = preact_resnet(depth, block=block, unit=unit, shortcut=shortcut, width=8, num_classes=3)
+@pytest.mark.parametrize("shortcut", PREACT_SHORTCUTS, ids=str)
+def test_preact_every_variant_runs(unit: str, block: str, depth: int, shortcut: dict) -> None:
+    model = preact_resnet(depth, block=block, unit=unit, width=8, num_classes=3, **shortcut)
     x = torch.randn(2, 3, 16, 16)
     assert model.eval()(x).shape == (2, 3)
     assert model.train()(x).shape == (2, 3)
@@ -328,17 +346,17 @@ def test_unit_with_silenced_branch_shows_what_follows_the_addition(unit: str, ex
 
 
 def test_scaling_shortcut_multiplies_by_scale() -> None:
-    block = PreActUnit(16, 16, block="basic", unit="full", shortcut="scaling", scale=0.25).eval()
+    block = PreActUnit(16, 16, block="basic", unit="full", shortcut_scale=0.25).eval()
     nn.init.zeros_(block.residual[-1].weight)
     x = torch.randn(1, 16, 4, 4)
     torch.testing.assert_close(block(x), 0.25 * x)
 
 
 def test_shortcut_variants_apply_away_from_shape_changes_only() -> None:
-    model = preact_resnet(20, block="basic", shortcut="conv1x1", width=8)
+    model = preact_resnet(20, block="basic", shortcut="C", width=8)
     shortcuts = [type(u.shortcut).__name__ for i in (1, 2, 3) for u in getattr(model, f"layer{i}")]
     assert shortcuts == ["Conv2d"] * 9
-    model = preact_resnet(20, block="basic", shortcut="dropout", width=8)
+    model = preact_resnet(20, block="basic", shortcut_dropout=0.5, width=8)
     first_units = [getattr(model, f"layer{i}")[0].shortcut for i in (2, 3)]
     assert all(isinstance(s, nn.Conv2d) and s.stride == (2, 2) for s in first_units)
     assert isinstance(model.layer2[1].shortcut, nn.Dropout)
@@ -398,7 +416,7 @@ def test_preact_depth_rules() -> None:
     "build, parameter, value, allowed",
     [
         (lambda v: cifar_resnet(20, shortcut=v), "shortcut", "D", "'A', 'B', 'C'"),
-        (lambda v: preact_resnet(164, shortcut=v), "shortcut", "gating", "'identity', 'scaling', 'conv1x1'"),
+        (lambda v: preact_resnet(164, shortcut=v), "shortcut", "identity", "'A', 'B', 'C'"),
         (lambda v: preact_resnet(164, block=v), "block", "wide", "'bottleneck', 'basic'"),
         (lambda v: preact_resnet(164, unit=v), "unit", "pre", "'original', 'bn_after_add'"),
         (lambda v: resnet50(bottleneck=v), "bottleneck", "v2", "'v1.5', 'v1'"),
@@ -435,12 +453,16 @@ def test_sizes_must_be_ints(build, names: list[str]) -> None:
 
 
 def test_bad_dropout_scale_and_image_size() -> None:
-    with pytest.raises(ValueError, match=r"dropout must be in \[0.0, 1.0\), got dropout=1.5"):
+    with pytest.raises(ValueError, match=r"dropout must be a finite number in \[0.0, 1.0\), got dropout=1.5"):
         alexnet(dropout=1.5)
-    with pytest.raises(ValueError, match=r"dropout must be in .*got dropout=1"):
+    with pytest.raises(ValueError, match=r"dropout must be a finite number in .*got dropout=1"):
         models.vgg16(dropout=1)
-    with pytest.raises(ValueError, match=r"scale must be in .*got scale=-0.5"):
-        preact_resnet(11, shortcut="scaling", scale=-0.5)
+    with pytest.raises(ValueError, match=r"shortcut_scale must be a finite number in .*got shortcut_scale=-0.5"):
+        preact_resnet(11, shortcut_scale=-0.5)
+    with pytest.raises(ValueError, match=r"choose one shortcut variant"):
+        preact_resnet(11, shortcut_scale=0.5, shortcut_dropout=0.1)
+    with pytest.raises(ValueError, match=r"shortcut='C' has none"):
+        preact_resnet(11, shortcut="C", shortcut_dropout=0.1)
     with pytest.raises(ValueError, match=r"image_size must be a positive int, got image_size=0"):
         models.vgg11(image_size=0)
 
@@ -458,7 +480,7 @@ WRONG_CHANNEL_MODELS = [
 @pytest.mark.parametrize("build", WRONG_CHANNEL_MODELS)
 def test_wrong_input_channels_name_both_numbers(build) -> None:
     model = build().eval()
-    with pytest.raises(ValueError, match=r"expected 3 input channels \(in_channels=3\), got 1"):
+    with pytest.raises(ValueError, match=r"input must have in_channels=3 channels, got 1"):
         model(torch.randn(1, 1, 16, 16))
     with pytest.raises(ValueError, match=r"4-D batch .*got shape \(3, 16, 16\)"):
         model(torch.randn(3, 16, 16))
@@ -466,7 +488,7 @@ def test_wrong_input_channels_name_both_numbers(build) -> None:
 
 def test_grayscale_model_rejects_rgb() -> None:
     model = cifar_resnet(8, in_channels=1).eval()
-    with pytest.raises(ValueError, match=r"expected 1 input channels \(in_channels=1\), got 3"):
+    with pytest.raises(ValueError, match=r"input must have in_channels=1 channels, got 3"):
         model(torch.randn(1, 3, 28, 28))
 
 
@@ -488,10 +510,10 @@ def _randomise_batchnorm_(model: torch.nn.Module) -> None:
 
 
 @pytest.mark.parametrize("builder", [models.cifar_plain, models.cifar_resnet], ids=["plain", "resnet"])
-@pytest.mark.parametrize("batchnorm", [True, False], ids=["bn", "no-bn"])
-def test_deepen_computes_exactly_the_shallow_function(builder, batchnorm: bool) -> None:
+@pytest.mark.parametrize("norm_layer", [None, nn.Identity], ids=["bn", "no-bn"])
+def test_deepen_computes_exactly_the_shallow_function(builder, norm_layer) -> None:
     torch.manual_seed(0)
-    shallow = builder(8, width=4, in_channels=1, batchnorm=batchnorm)
+    shallow = builder(8, width=4, in_channels=1, norm_layer=norm_layer)
     _randomise_batchnorm_(shallow)
     deep = models.deepen(shallow.eval(), 20)
     assert deep.depth == 20 and not deep.training
@@ -512,8 +534,8 @@ def test_deepen_and_make_identity_reject_bad_input() -> None:
 
 
 def test_cifar_nets_without_batchnorm_have_no_norm_layers() -> None:
-    net = models.cifar_plain(20, width=4, batchnorm=False)
+    net = models.cifar_plain(20, width=4, norm_layer=nn.Identity)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
     assert net(torch.randn(2, 3, 16, 16)).shape == (2, 10)
-    with pytest.raises(TypeError, match="batchnorm must be True or False"):
-        models.cifar_resnet(20, batchnorm="yes")
+    with pytest.raises(TypeError, match=r"norm_layer must be a callable such as nn.BatchNorm2d .*got norm_layer='batchnorm'"):
+        models.cifar_resnet(20, norm_layer="batchnorm")

@@ -133,7 +133,7 @@ def test_plot_lesion_single_result_and_comparison() -> None:
 
 def test_conv_output_formula_shows_each_step() -> None:
     assert widgets.conv_output_formula(224, 7, 2, 3) == "⌊(224 + 2·3 − 1·(7 − 1) − 1) / 2⌋ + 1 = ⌊223 / 2⌋ + 1 = 112"
-    with pytest.raises(ValueError, match="stride must be a positive integer, got stride=0"):
+    with pytest.raises(ValueError, match="stride must be a positive int, got stride=0"):
         widgets.conv_output_formula(224, 7, 0, 3)
 
 

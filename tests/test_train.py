@@ -141,16 +141,19 @@ def test_learning_rate_schedules() -> None:
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"epochs": 0}, ValueError, r"epochs must be an int above 0, got epochs=0"),
-    ({"epochs": 2.5}, ValueError, r"epochs must be an int above 0, got epochs=2.5"),
-    ({"lr": -0.1}, ValueError, r"lr must be a number above 0, got lr=-0.1"),
-    ({"batch_size": 0}, ValueError, r"batch_size must be an int above 0, got batch_size=0"),
+    ({"epochs": 0}, ValueError, r"epochs must be a positive int, got epochs=0"),
+    ({"epochs": 2.5}, TypeError, r"epochs must be a positive int, got epochs=2.5 \(float\)"),
+    ({"lr": -0.1}, ValueError, r"lr must be a finite number above 0, got lr=-0.1"),
+        ({"lr": "0.1"}, TypeError, r"lr must be a number above 0, got lr='0.1' \(str\)"),
+        ({"augment": "no"}, TypeError, r"augment must be True or False, got augment='no' \(str\)"),
+        ({"amp": 1}, TypeError, r"amp must be True or False, got amp=1 \(int\)"),
+    ({"batch_size": 0}, ValueError, r"batch_size must be a positive int, got batch_size=0"),
     ({"batch_size": 1000}, ValueError, r"batch_size must be at most the 320 training images, got batch_size=1000"),
-    ({"schedule": "linear"}, ValueError, r"schedule must be one of step, cosine, onecycle, constant, got schedule='linear'"),
+    ({"schedule": "linear"}, ValueError, r"schedule must be one of 'step', 'cosine', 'onecycle', 'constant', got schedule='linear'"),
     ({"milestones": (0.5, 2)}, ValueError, r"milestones must be fractions .*got milestones=\(0.5, 2\)"),
     ({"milestones": 0.5}, ValueError, r"milestones must be fractions .*got milestones=0.5"),
     ({"warmup_epochs": 3}, ValueError, r"warmup_epochs must be less than epochs=3, got warmup_epochs=3"),
-    ({"weight_decay": -1}, ValueError, r"weight_decay must be a number of at least 0, got weight_decay=-1"),
+    ({"weight_decay": -1}, ValueError, r"weight_decay must be a finite number in \[0.0, inf\], got weight_decay=-1"),
 ])
 def test_fit_rejects_bad_arguments(tiny_net: nn.Module, tiny_data: Dataset, kwargs: dict, error: type,
                                    match: str) -> None:
@@ -201,7 +204,7 @@ def test_fit_regression_learns_a_linear_map_and_is_seeded() -> None:
     assert runs[0][-1] < 1e-3 * runs[0][0]
     with pytest.raises(ValueError, match="steps must be"):
         fit_regression(model, x, target, steps=0)
-    with pytest.raises(ValueError, match="same number of examples"):
+    with pytest.raises(ValueError, match="x and target must be non-empty batches of the same length"):
         fit_regression(model, x, target[:5], steps=1)
 
 

@@ -4,18 +4,23 @@
 - ``resnet18`` ... ``resnet152``: ImageNet ResNets (torchvision-compatible)
 - ``cifar_resnet``, ``cifar_plain``: the CIFAR nets of depth 6n+2 and their plain twins
 - ``preact_resnet``: pre-activation nets and the unit and shortcut variants of "Identity Mappings"
+- ``mlp``: fully connected plain and residual stacks (the shattered-gradients experiment)
 
 ``get_model("cifar_resnet", depth=20)`` builds any of them from a name, e.g. one read from a config.
+Every builder is keyword-only after the depth, and every network has timm's interface: ``forward_features``,
+``forward_head(x, pre_logits=False)``, ``reset_classifier(num_classes)`` and ``feature_info``.
 """
 
 from collections.abc import Callable
 
 import torch.nn as nn
 
+from ..validation import check_choice
 from .alexnet import AlexNet, alexnet
-from .blocks import conv1x1, conv3x3
-from .cifar import CifarResNet, ZeroPadShortcut, cifar_plain, cifar_resnet, deepen, make_identity_
-from .preact import PreActResNet, PreActUnit, preact_resnet
+from .blocks import ZeroPadShortcut, conv1x1, conv3x3
+from .mlp import mlp
+from .cifar import CifarResNet, cifar_plain, cifar_resnet, deepen, make_identity_
+from .preact import PreActResNet, PreActUnit, ScaledShortcut, preact_resnet
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
@@ -37,13 +42,13 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "cifar_resnet": cifar_resnet,
     "cifar_plain": cifar_plain,
     "preact_resnet": preact_resnet,
+    "mlp": mlp,
 }
 
 
 def get_model(name: str, **kwargs: object) -> nn.Module:
     """Build a model from its name, so experiments can be described by plain strings and dicts."""
-    if not isinstance(name, str) or name not in MODELS:
-        raise ValueError(f"name must be one of {', '.join(MODELS)}, got name={name!r}")
+    check_choice("name", name, tuple(MODELS))
     return MODELS[name](**kwargs)
 
 
@@ -61,6 +66,7 @@ __all__ = [
     "make_identity_",
     "PreActResNet",
     "PreActUnit",
+    "ScaledShortcut",
     "conv1x1",
     "conv3x3",
     *MODELS,

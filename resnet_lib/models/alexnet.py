@@ -5,24 +5,29 @@ At the defaults the layers, parameter count and ``state_dict`` keys are exactly 
 so weights load both ways. ``width``, ``hidden`` and ``image_size`` shrink it enough to train on a CPU.
 """
 
-import torch
+from __future__ import annotations
+
+from typing import Any
+
 import torch.nn as nn
 
-from .blocks import check_input, check_number, check_positive_int, kaiming_init_, output_size
+from ..validation import check_number, check_positive_int
+from .blocks import MLPClassifierMixin, kaiming_init_, output_size, stage_info
 
 SMALL_STEM_BELOW = 64
 """Inputs smaller than this many pixels get a 3x3/1 stem: 11x11/4 would leave a 32x32 image only 7x7."""
 
 
-def _max_pool_if_it_fits(layers: list[nn.Module], size: int) -> int:
-    """Append AlexNet's overlapping 3x3/2 max pool unless the map is already smaller than the window."""
+def _max_pool_if_it_fits(layers: list[nn.Module], size: int, reduction: int) -> tuple[int, int]:
+    """Append AlexNet's overlapping 3x3/2 max pool unless the map is already smaller than the window;
+    return the new map size and total stride."""
     if size < 3:
-        return size
+        return size, reduction
     layers.append(nn.MaxPool2d(kernel_size=3, stride=2))
-    return output_size(size, kernel_size=3, stride=2)
+    return output_size(size, kernel_size=3, stride=2), 2 * reduction
 
 
-class AlexNet(nn.Module):
+class AlexNet(MLPClassifierMixin, nn.Module):
     """Five convolutions and three fully connected layers, ReLU everywhere and dropout in the classifier.
 
     Adaptation to small inputs (``image_size < 64``): the 11x11 stride-4 stem becomes a 3x3 stride-1
@@ -33,6 +38,7 @@ class AlexNet(nn.Module):
 
     def __init__(
         self,
+        *,
         num_classes: int = 1000,
         in_channels: int = 3,
         width: int = 64,
@@ -54,18 +60,21 @@ class AlexNet(nn.Module):
         layers: list[nn.Module] = []
         if image_size >= SMALL_STEM_BELOW:
             layers.append(nn.Conv2d(in_channels, c1, kernel_size=11, stride=4, padding=2))
-            size = output_size(image_size, kernel_size=11, stride=4, padding=2)
+            size, reduction = output_size(image_size, kernel_size=11, stride=4, padding=2), 4
         else:
             layers.append(nn.Conv2d(in_channels, c1, kernel_size=3, stride=1, padding=1))
-            size = image_size
+            size, reduction = image_size, 1
         layers.append(nn.ReLU(inplace=True))
-        size = _max_pool_if_it_fits(layers, size)
+        self.feature_info = [stage_info(c1, reduction, f"features.{len(layers) - 1}")]
+        size, reduction = _max_pool_if_it_fits(layers, size, reduction)
         layers += [nn.Conv2d(c1, c2, kernel_size=5, padding=2), nn.ReLU(inplace=True)]
-        size = _max_pool_if_it_fits(layers, size)
+        self.feature_info.append(stage_info(c2, reduction, f"features.{len(layers) - 1}"))
+        size, reduction = _max_pool_if_it_fits(layers, size, reduction)
         layers += [nn.Conv2d(c2, c3, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
         layers += [nn.Conv2d(c3, c4, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
         layers += [nn.Conv2d(c4, c5, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
-        size = _max_pool_if_it_fits(layers, size)
+        self.feature_info.append(stage_info(c5, reduction, f"features.{len(layers) - 1}"))
+        size, reduction = _max_pool_if_it_fits(layers, size, reduction)
         self.features = nn.Sequential(*layers)
 
         pooled = min(6, size)
@@ -82,36 +91,12 @@ class AlexNet(nn.Module):
         # He init everywhere (the paper used N(0, 0.01^2)); see kaiming_init_ for why not a fixed std.
         kaiming_init_(self, init_linear=True)
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
-        check_input(x, self.in_channels)
-        return self.features(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        x = self.avgpool(x)
-        x = torch.flatten(x, 1)
-        return self.classifier(x)
 
 
-def alexnet(
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    width: int = 64,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> AlexNet:
+def alexnet(**kwargs: Any) -> AlexNet:
     """AlexNet; the defaults equal torchvision's ``alexnet()`` (61.1M parameters).
 
-    A CPU-sized Fashion-MNIST variant: ``alexnet(num_classes=10, in_channels=1, width=16, hidden=256,
-    image_size=28)``.
+    Keyword arguments go to AlexNet: num_classes, in_channels, width, hidden, image_size, dropout.
+    A CPU-sized Fashion-MNIST variant: ``alexnet(num_classes=10, in_channels=1, width=16, hidden=256, image_size=28)``.
     """
-    return AlexNet(
-        num_classes=num_classes,
-        in_channels=in_channels,
-        width=width,
-        hidden=hidden,
-        image_size=image_size,
-        dropout=dropout,
-    )
+    return AlexNet(**kwargs)

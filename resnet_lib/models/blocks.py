@@ -1,14 +1,26 @@
-"""Pieces every model file shares: the two convolutions, the weight init and the argument checks.
+"""Pieces every model file shares: the two convolutions, the zero-padding shortcut, weight init, the input check.
 
-They live in one place so that AlexNet, VGG and all ResNets are initialised and validated the same way,
-and so that a wrong argument fails at construction with a message that says how to fix it.
+They live in one place so that AlexNet, VGG and all ResNets are built, initialised and validated the same way.
+Argument checks come from ``resnet_lib.validation``; ``check_input`` adds the rule that makes the models
+traceable: the friendly message in eager mode, plain tensor code under fx, TorchScript, ``torch.compile`` and
+``torch.export``.
 """
 
-import math
-from collections.abc import Sequence
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+import torch.fx  # noqa: F401  (is_fx_tracing)
+
+from ..probes.geometry import output_size  # noqa: F401  (re-exported for alexnet and vgg)
+from ..validation import check_callable, check_images, check_int
+
+NormLayer = Callable[[int], nn.Module]
+"""A factory taking a channel count, as torchvision's ``norm_layer``: ``nn.BatchNorm2d``, or ``nn.Identity`` for none."""
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
@@ -21,9 +33,31 @@ def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
 
 
-def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
-    """Side of a conv/pool output, floor((n + 2p - k) / s) + 1: tells when a layer would shrink a map to nothing."""
-    return (size + 2 * padding - kernel_size) // stride + 1
+def norm_or_default(norm_layer: Any, default: NormLayer = nn.BatchNorm2d) -> NormLayer:
+    """``None`` means BatchNorm (torchvision's convention); anything else must be a factory, not a string."""
+    if norm_layer is None:
+        return default
+    return check_callable("norm_layer", norm_layer, f"nn.{default.__name__} or nn.Identity")
+
+
+class ZeroPadShortcut(nn.Module):
+    """Option A of He et al. (2016): keep every other pixel and append zero channels, so the shortcut adds no
+    parameters. That is what makes an option-A net and its plain twin exactly the same size.
+    """
+
+    def __init__(self, inplanes: int, planes: int, stride: int) -> None:
+        super().__init__()
+        if planes < inplanes:
+            raise ValueError(f"zero padding can only add channels, got inplanes={inplanes} > planes={planes}")
+        self.extra_channels = planes - inplanes
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x[:, :, :: self.stride, :: self.stride]
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))  # pad order: W, H, then channels
+
+    def extra_repr(self) -> str:
+        return f"extra_channels={self.extra_channels}, stride={self.stride}"
 
 
 def kaiming_init_(model: nn.Module, init_linear: bool = False) -> nn.Module:
@@ -42,7 +76,7 @@ def kaiming_init_(model: nn.Module, init_linear: bool = False) -> nn.Module:
             nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.BatchNorm2d):
+        elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm)):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
         elif isinstance(module, nn.Linear) and init_linear:
@@ -51,56 +85,28 @@ def kaiming_init_(model: nn.Module, init_linear: bool = False) -> nn.Module:
     return model
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Argument checks: fail early, name the parameter, the value given and what is allowed.
-# ---------------------------------------------------------------------------------------------------------
+def zero_last_(norm: nn.Module, conv: nn.Conv2d) -> None:
+    """Silence a residual branch: zero its last norm's scale, or its last conv where there is no norm."""
+    weight = getattr(norm, "weight", None)
+    nn.init.zeros_(weight if isinstance(weight, torch.Tensor) else conv.weight)
 
 
-def check_positive_int(name: str, value: object) -> int:
-    """Sizes (widths, class counts, channels) must be whole and positive; a bool is not a size."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a positive int, got {name}={value!r} ({type(value).__name__})")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {name}={value}")
-    return value
+def _tracing() -> bool:
+    """True under torch.fx (symbolic_trace, create_feature_extractor), torch.compile and torch.export."""
+    fx = torch.fx._symbolic_trace
+    fx_tracing = getattr(fx, "is_fx_symbolic_tracing", fx.is_fx_tracing)  # the former is torch >= 2.9
+    return torch.compiler.is_compiling() or fx_tracing()
 
 
-def check_choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    """A string option must be one of a short known list; the message lists the list."""
-    if not isinstance(value, str) or value not in allowed:
-        choices = ", ".join(repr(option) for option in allowed)
-        raise ValueError(f"{name} must be one of {choices}, got {name}={value!r}")
-    return value
-
-
-def check_number(name: str, value: object, low: float, high: float, high_inclusive: bool = True) -> float:
-    """A real number in [low, high] (or [low, high) when ``high_inclusive`` is False)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {name}={value!r} ({type(value).__name__})")
-    upper_ok = value <= high if high_inclusive else value < high
-    if not (math.isfinite(value) and value >= low and upper_ok):
-        bracket = "]" if high_inclusive else ")"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {name}={value}")
-    return float(value)
-
-
+@torch.jit.unused
 def check_input(x: torch.Tensor, in_channels: int) -> None:
-    """Catch the two common input mistakes (no batch axis, wrong channel count) with a readable message.
+    """The readable input check of every network, in eager mode only.
 
-    Without it, PyTorch reports a weight-shape mismatch deep inside the first convolution.
+    Call it as ``if not torch.jit.is_scripting(): check_input(x, c)``: TorchScript then never compiles it,
+    and under fx, ``torch.compile`` and ``torch.export`` it returns at once, so tools see plain tensor code.
     """
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"input must be a torch.Tensor of shape (N, C, H, W), got {type(x).__name__}")
-    if x.dim() != 4:
-        raise ValueError(
-            f"input must be a 4-D batch of shape (N, C, H, W), got shape {tuple(x.shape)}; "
-            "for one image use x.unsqueeze(0)"
-        )
-    if x.shape[1] != in_channels:
-        raise ValueError(
-            f"expected {in_channels} input channels (in_channels={in_channels}), got {x.shape[1]} "
-            f"(input shape {tuple(x.shape)})"
-        )
+    if not _tracing():
+        check_images(x, in_channels)
 
 
 def blocks_per_stage(depth: object, layers_per_block: int, examples: str) -> int:
@@ -111,3 +117,60 @@ def blocks_per_stage(depth: object, layers_per_block: int, examples: str) -> int
     if depth < layers_per_block + 2 or (depth - 2) % layers_per_block != 0:
         raise ValueError(f"depth must be {rule}, got depth={depth}")
     return (depth - 2) // layers_per_block
+
+
+def stage_info(num_chs: int, reduction: int, module: str) -> dict[str, Any]:
+    """One entry of ``feature_info`` as timm writes it: channels, total stride and the module's name."""
+    return {"num_chs": num_chs, "reduction": reduction, "module": module}
+
+
+class ClassifierMixin:
+    """timm's head interface for nets that end in global average pooling and one linear layer ``fc``.
+
+    ``forward_head(x, pre_logits=True)`` gives the pooled features (for linear probes and transfer learning);
+    ``reset_classifier(n)`` puts a fresh n-way layer on top (``0`` removes it).
+    """
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        return x if pre_logits else self.fc(x)
+
+    def reset_classifier(self, num_classes: int) -> None:
+        check_int("num_classes", num_classes, minimum=0)
+        features = self.feature_info[-1]["num_chs"]  # type: ignore[attr-defined]
+        self.fc = nn.Linear(features, num_classes) if num_classes > 0 else nn.Identity()
+
+
+class MLPClassifierMixin:
+    """What AlexNet and VGG share: ``features`` (convolutions and pools), then ``classifier`` (fully connected
+    layers with dropout), as torchvision names them.
+
+    ``pre_logits=True`` stops before the last linear layer (the 4096-d features of the papers' transfer
+    experiments); ``reset_classifier`` replaces only that layer, so torchvision's state_dict keys stay valid.
+    """
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last convolutional map, before pooling: what probes and feature visualisations look at."""
+        if not torch.jit.is_scripting():
+            check_input(x, self.in_channels)
+        return self.features(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.forward_features(x)
+        return self.forward_head(x)
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        last = len(self.classifier) - 1
+        for index, layer in enumerate(self.classifier):
+            if index < last or not pre_logits:
+                x = layer(x)
+        return x
+
+    def reset_classifier(self, num_classes: int) -> None:
+        check_int("num_classes", num_classes, minimum=0)
+        last = self.classifier[-1]
+        self.classifier[-1] = nn.Linear(last.in_features, num_classes) if num_classes > 0 else nn.Identity()
+

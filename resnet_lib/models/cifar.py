@@ -5,13 +5,26 @@ deeper plain nets train worse, deeper residual nets train better. Both are built
 ``BasicBlock`` as the ImageNet ResNet; the only difference is the shortcut.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from typing import Any
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from .blocks import blocks_per_stage, check_choice, check_input, check_positive_int, conv1x1, conv3x3, kaiming_init_
+from ..validation import check_choice, check_positive_int
+from .blocks import (
+    ClassifierMixin,
+    NormLayer,
+    ZeroPadShortcut,
+    blocks_per_stage,
+    check_input,
+    conv1x1,
+    conv3x3,
+    kaiming_init_,
+    norm_or_default,
+    stage_info,
+)
 from .resnet import BasicBlock
 
 SHORTCUTS = ("A", "B", "C")
@@ -20,95 +33,72 @@ SHORTCUTS = ("A", "B", "C")
 DEPTH_EXAMPLES = "20, 32, 44, 56, 110, 1202"
 
 
-class ZeroPadShortcut(nn.Module):
-    """Option A: keep every other pixel and append zero channels, so the shortcut adds no parameters.
-
-    That is what makes an option-A net and its plain twin exactly the same size.
-    """
-
-    def __init__(self, inplanes: int, planes: int, stride: int) -> None:
-        super().__init__()
-        if planes < inplanes:
-            raise ValueError(f"zero padding can only add channels, got inplanes={inplanes} > planes={planes}")
-        self.extra_channels = planes - inplanes
-        self.stride = stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x[:, :, :: self.stride, :: self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))  # pad order: W, H, then channels
-
-    def extra_repr(self) -> str:
-        return f"extra_channels={self.extra_channels}, stride={self.stride}"
+def shortcut_for(shortcut: str, inplanes: int, planes: int, stride: int, norm_layer: NormLayer) -> nn.Module | None:
+    """The shortcut of one block under option A, B or C; ``None`` means the identity."""
+    changes_shape = stride != 1 or inplanes != planes
+    if shortcut == "C" or (shortcut == "B" and changes_shape):
+        return nn.Sequential(conv1x1(inplanes, planes, stride), norm_layer(planes))
+    if shortcut == "A" and changes_shape:
+        return ZeroPadShortcut(inplanes, planes, stride)
+    return None
 
 
-def _no_norm(channels: int) -> nn.Module:
-    return nn.Identity()
-
-
-class CifarResNet(nn.Module):
+class CifarResNet(ClassifierMixin, nn.Module):
     """3x3 stem (``width`` filters), three stages of n BasicBlocks (width, 2*width, 4*width filters,
     halving the map at the start of stages 2 and 3), global average pool and one fc: 6n+2 weight layers.
 
-    ``shortcut`` is "A", "B", "C" or "none" (the plain net: no shortcut at all). ``batchnorm=False`` leaves
-    out every BatchNorm layer, for experiments on the nets that came before it.
+    ``shortcut`` is "A", "B" or "C", or ``None`` for the plain net (no shortcut at all).
+    ``norm_layer=nn.Identity`` leaves out every BatchNorm, for experiments on the nets that came before it.
     """
 
     def __init__(
         self,
         depth: int = 20,
-        shortcut: str = "A",
+        *,
+        shortcut: str | None = "A",
         width: int = 16,
         num_classes: int = 10,
         in_channels: int = 3,
-        batchnorm: bool = True,
+        norm_layer: NormLayer | None = None,
     ) -> None:
         super().__init__()
         blocks = blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
-        self.shortcut = check_choice("shortcut", shortcut, (*SHORTCUTS, "none"))
-        check_positive_int("width", width)
+        self.shortcut = None if shortcut is None else check_choice("shortcut", shortcut, SHORTCUTS)
+        self.width = check_positive_int("width", width)
         check_positive_int("num_classes", num_classes)
-        check_positive_int("in_channels", in_channels)
-        if not isinstance(batchnorm, bool):
-            raise TypeError(f"batchnorm must be True or False, got batchnorm={batchnorm!r}")
+        self.in_channels = check_positive_int("in_channels", in_channels)
         self.depth = depth
-        self.width = width
-        self.in_channels = in_channels
-        self.batchnorm = batchnorm
-        self.norm_layer: Callable[[int], nn.Module] = nn.BatchNorm2d if batchnorm else _no_norm
+        self._norm_layer = norm_or_default(norm_layer)
 
         self.inplanes = width
         self.conv1 = conv3x3(in_channels, width)
-        self.bn1 = self.norm_layer(width)
+        self.bn1 = self._norm_layer(width)
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._make_layer(width, blocks)
         self.layer2 = self._make_layer(2 * width, blocks, stride=2)
         self.layer3 = self._make_layer(4 * width, blocks, stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(4 * width, num_classes)
+        self.feature_info = [stage_info(width, 1, "relu"), stage_info(width, 1, "layer1"),
+                             stage_info(2 * width, 2, "layer2"), stage_info(4 * width, 4, "layer3")]
         kaiming_init_(self)
 
     def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
         layers: list[nn.Module] = []
         for index in range(blocks):
             block_stride = stride if index == 0 else 1
-            downsample = self._downsample(planes, block_stride)
-            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self.shortcut != "none",
-                                     self.norm_layer))
+            downsample = None
+            if self.shortcut is not None:
+                downsample = shortcut_for(self.shortcut, self.inplanes, planes, block_stride, self._norm_layer)
+            layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self._norm_layer,
+                                     residual=self.shortcut is not None))
             self.inplanes = planes
         return nn.Sequential(*layers)
 
-    def _downsample(self, planes: int, stride: int) -> nn.Module | None:
-        """The shortcut module of one block; ``None`` means the identity (or no shortcut for the plain net)."""
-        changes_shape = stride != 1 or self.inplanes != planes
-        if self.shortcut == "C" or (self.shortcut == "B" and changes_shape):
-            return nn.Sequential(conv1x1(self.inplanes, planes, stride), self.norm_layer(planes))
-        if self.shortcut == "A" and changes_shape:
-            return ZeroPadShortcut(self.inplanes, planes, stride)
-        return None
-
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The layer3 map before pooling (8x8 for a 32x32 input): for probes."""
-        check_input(x, self.in_channels)
+        if not torch.jit.is_scripting():
+            check_input(x, self.in_channels)
         x = self.conv1(x)
         x = self.bn1(x)
         x = self.relu(x)
@@ -120,31 +110,27 @@ class CifarResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.forward_features(x)
-        x = self.avgpool(x)
-        x = torch.flatten(x, 1)
-        return self.fc(x)
+        return self.forward_head(x)
 
 
-def cifar_resnet(
-    depth: int,
-    shortcut: str = "A",
-    width: int = 16,
-    num_classes: int = 10,
-    in_channels: int = 3,
-    batchnorm: bool = True,
-) -> CifarResNet:
+def cifar_resnet(depth: int, **kwargs: Any) -> CifarResNet:
     """Residual CIFAR net of depth 6n+2 (20 -> 0.27M parameters, 110 -> 1.7M with option A).
 
-    For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
+    Keyword arguments: ``shortcut="A"|"B"|"C"``, ``width=16``, ``num_classes=10``, ``in_channels=3``,
+    ``norm_layer`` (None: BatchNorm2d). For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
     """
-    check_choice("shortcut", shortcut, SHORTCUTS)
-    return CifarResNet(depth, shortcut, width, num_classes, in_channels, batchnorm)
+    check_choice("shortcut", kwargs.setdefault("shortcut", "A"), SHORTCUTS)
+    return CifarResNet(depth, **kwargs)
 
 
-def cifar_plain(depth: int, width: int = 16, num_classes: int = 10, in_channels: int = 3,
-                batchnorm: bool = True) -> CifarResNet:
-    """The plain twin: the same layers with no shortcut, so exactly the parameters of option A."""
-    return CifarResNet(depth, "none", width, num_classes, in_channels, batchnorm)
+def cifar_plain(depth: int, **kwargs: Any) -> CifarResNet:
+    """The plain twin: the same layers with no shortcut, so exactly the parameters of option A.
+
+    Keyword arguments as ``cifar_resnet`` except ``shortcut``, which a plain net does not have.
+    """
+    if "shortcut" in kwargs:
+        raise TypeError(f"cifar_plain has no shortcut, got shortcut={kwargs['shortcut']!r}; use cifar_resnet")
+    return CifarResNet(depth, shortcut=None, **kwargs)
 
 
 @torch.no_grad()
@@ -155,16 +141,16 @@ def make_identity_(block: BasicBlock) -> BasicBlock:
     become Dirac kernels and both BNs pass values through (mean 0, variance 1 - eps), so relu(relu(x)) = x.
     Exact in eval mode; in train mode BN would use the batch's statistics instead.
     """
+    if not isinstance(block, BasicBlock):
+        raise TypeError(f"block must be a BasicBlock, got block of type {type(block).__name__}")
     if block.stride != 1 or block.conv1.in_channels != block.conv2.out_channels:
         raise ValueError(f"only a block that keeps the shape can be the identity, got stride={block.stride}, "
                          f"{block.conv1.in_channels} -> {block.conv2.out_channels} channels")
     norms = [m for m in (block.bn1, block.bn2) if isinstance(m, nn.BatchNorm2d)]
     if block.residual:
+        block.zero_init_last()
         if norms:
-            block.bn2.weight.zero_()
             block.bn2.bias.zero_()
-        else:
-            block.conv2.weight.zero_()
         return block
     nn.init.dirac_(block.conv1.weight)
     nn.init.dirac_(block.conv2.weight)
@@ -187,8 +173,9 @@ def deepen(model: CifarResNet, depth: int) -> CifarResNet:
     blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
     if depth < model.depth:
         raise ValueError(f"depth must be at least the model's depth {model.depth}, got depth={depth}")
-    deeper = CifarResNet(depth, model.shortcut, model.width, model.fc.out_features, model.in_channels,
-                         model.batchnorm).to(next(model.parameters()).device)
+    deeper = CifarResNet(depth, shortcut=model.shortcut, width=model.width, num_classes=model.fc.out_features,
+                         in_channels=model.in_channels, norm_layer=model._norm_layer)
+    deeper = deeper.to(next(model.parameters()).device)
     for name in ("conv1", "bn1", "fc"):
         getattr(deeper, name).load_state_dict(getattr(model, name).state_dict())
     for stage in ("layer1", "layer2", "layer3"):

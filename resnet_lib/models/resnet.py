@@ -1,16 +1,20 @@
 """ResNet for ImageNet (He, Zhang, Ren and Sun, 2016), named and built exactly as torchvision's ``resnet.py``.
 
 Same module names and shapes, so a ``state_dict`` loads into torchvision's model of the same name with
-``strict=True`` and back, and equal weights give equal outputs. Two additions for the book:
-``bottleneck="v1"`` (the paper's stride placement) and ``forward_features`` (the map before pooling).
+``strict=True`` and back, and equal weights give equal outputs. Additions for the book: ``bottleneck="v1"``
+(the paper's stride placement), ``residual=False`` blocks (the plain twins), and timm's interface:
+``forward_features``, ``forward_head``, ``reset_classifier``, ``feature_info`` and each block's ``zero_init_last``.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from typing import Any
 
 import torch
 import torch.nn as nn
 
-from .blocks import check_choice, check_input, check_positive_int, conv1x1, conv3x3, kaiming_init_
+from ..validation import check_bool, check_choice, check_positive_int
+from .blocks import ClassifierMixin, NormLayer, check_input, conv1x1, conv3x3, kaiming_init_, norm_or_default, stage_info, zero_last_
 
 BOTTLENECK_VERSIONS = ("v1.5", "v1")
 
@@ -32,13 +36,15 @@ class BasicBlock(nn.Module):
         planes: int,
         stride: int = 1,
         downsample: nn.Module | None = None,
+        norm_layer: NormLayer | None = None,
+        *,
         residual: bool = True,
-        norm_layer: Callable[[int], nn.Module] | None = None,
     ) -> None:
         super().__init__()
+        check_bool("residual", residual)
         if downsample is not None and not residual:
             raise ValueError("a plain block (residual=False) has no shortcut, so downsample must be None")
-        norm_layer = nn.BatchNorm2d if norm_layer is None else norm_layer
+        norm_layer = norm_or_default(norm_layer)
         # conv1 (and downsample) halve the map when stride is 2.
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn1 = norm_layer(planes)
@@ -48,6 +54,10 @@ class BasicBlock(nn.Module):
         self.downsample = downsample
         self.stride = stride
         self.residual = residual
+
+    def zero_init_last(self) -> None:
+        """Start as the identity: F(x) = 0, so the block passes its (non-negative) input through."""
+        zero_last_(self.bn2, self.conv2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x
@@ -84,19 +94,27 @@ class Bottleneck(nn.Module):
         planes: int,
         stride: int = 1,
         downsample: nn.Module | None = None,
+        norm_layer: NormLayer | None = None,
+        *,
         stride_in_1x1: bool = False,
     ) -> None:
         super().__init__()
+        check_bool("stride_in_1x1", stride_in_1x1)
+        norm_layer = norm_or_default(norm_layer)
         stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = conv1x1(inplanes, planes, stride_1x1)
-        self.bn1 = nn.BatchNorm2d(planes)
+        self.bn1 = norm_layer(planes)
         self.conv2 = conv3x3(planes, planes, stride_3x3)
-        self.bn2 = nn.BatchNorm2d(planes)
+        self.bn2 = norm_layer(planes)
         self.conv3 = conv1x1(planes, planes * self.expansion)
-        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
+        self.bn3 = norm_layer(planes * self.expansion)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.stride = stride
+
+    def zero_init_last(self) -> None:
+        """Start as the identity: F(x) = 0."""
+        zero_last_(self.bn3, self.conv3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x
@@ -121,38 +139,44 @@ class Bottleneck(nn.Module):
         return out
 
 
-class ResNet(nn.Module):
+class ResNet(ClassifierMixin, nn.Module):
     """7x7/2 stem and 3x3/2 max pool, four stages (64-128-256-512 planes), global average pool, one fc.
 
     Stages 2 to 4 halve the map in their first block; a 1x1 projection (option B of the paper)
-    is used only where the shortcut must change shape.
+    is used only where the shortcut must change shape. ``bottleneck`` ("v1.5" or "v1") applies to
+    Bottleneck nets only.
     """
 
     def __init__(
         self,
         block: type[BasicBlock | Bottleneck],
         layers: list[int],
+        *,
         num_classes: int = 1000,
         in_channels: int = 3,
         zero_init_residual: bool = False,
-        bottleneck: str = "v1.5",
+        norm_layer: NormLayer | None = None,
+        bottleneck: str | None = None,
     ) -> None:
         super().__init__()
-        check_positive_int("num_classes", num_classes)
-        check_positive_int("in_channels", in_channels)
-        check_choice("bottleneck", bottleneck, BOTTLENECK_VERSIONS)
-        if len(layers) != 4:
+        if block not in (BasicBlock, Bottleneck):
+            raise TypeError(f"block must be BasicBlock or Bottleneck, got block={block!r}")
+        if not isinstance(layers, (list, tuple)) or len(layers) != 4:
             raise ValueError(f"layers must list the blocks of the 4 stages, e.g. [2, 2, 2, 2], got layers={layers!r}")
         for index, count in enumerate(layers):
             check_positive_int(f"layers[{index}]", count)
-        if not isinstance(zero_init_residual, bool):
-            raise TypeError(f"zero_init_residual must be a bool, got zero_init_residual={zero_init_residual!r}")
-        self.in_channels = in_channels
-        self.stride_in_1x1 = bottleneck == "v1"
+        check_positive_int("num_classes", num_classes)
+        self.in_channels = check_positive_int("in_channels", in_channels)
+        check_bool("zero_init_residual", zero_init_residual)
+        if bottleneck is not None and block is not Bottleneck:
+            raise ValueError(f"bottleneck applies only to Bottleneck nets (ResNet-50 and deeper), got "
+                             f"bottleneck={bottleneck!r} with block=BasicBlock")
+        self.stride_in_1x1 = check_choice("bottleneck", bottleneck or "v1.5", BOTTLENECK_VERSIONS) == "v1"
+        self._norm_layer = norm_or_default(norm_layer)
 
         self.inplanes = 64
         self.conv1 = nn.Conv2d(in_channels, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(self.inplanes)
+        self.bn1 = self._norm_layer(self.inplanes)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self.layer1 = self._make_layer(block, 64, layers[0])
@@ -161,15 +185,17 @@ class ResNet(nn.Module):
         self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * block.expansion, num_classes)
+        self.feature_info = [stage_info(64, 2, "relu")] + [
+            stage_info(planes * block.expansion, reduction, f"layer{index + 1}")
+            for index, (planes, reduction) in enumerate(zip((64, 128, 256, 512), (4, 8, 16, 32)))
+        ]
 
         kaiming_init_(self)
         # Each block then starts as the identity: +0.2-0.3% top-1 (Goyal et al. 2017), as in torchvision.
         if zero_init_residual:
             for module in self.modules():
-                if isinstance(module, Bottleneck):
-                    nn.init.zeros_(module.bn3.weight)
-                elif isinstance(module, BasicBlock):
-                    nn.init.zeros_(module.bn2.weight)
+                if isinstance(module, (BasicBlock, Bottleneck)):
+                    module.zero_init_last()
 
     def _make_layer(
         self,
@@ -178,25 +204,27 @@ class ResNet(nn.Module):
         blocks: int,
         stride: int = 1,
     ) -> nn.Sequential:
+        norm_layer = self._norm_layer
         downsample = None
         if stride != 1 or self.inplanes != planes * block.expansion:
             downsample = nn.Sequential(
                 conv1x1(self.inplanes, planes * block.expansion, stride),
-                nn.BatchNorm2d(planes * block.expansion),
+                norm_layer(planes * block.expansion),
             )
 
         # Only the bottleneck has a stride choice; BasicBlock has a single place to stride.
         options = {"stride_in_1x1": self.stride_in_1x1} if block is Bottleneck else {}
-        layers: list[nn.Module] = [block(self.inplanes, planes, stride, downsample, **options)]
+        layers: list[nn.Module] = [block(self.inplanes, planes, stride, downsample, norm_layer, **options)]
         self.inplanes = planes * block.expansion
         for _ in range(1, blocks):
-            layers.append(block(self.inplanes, planes, **options))
+            layers.append(block(self.inplanes, planes, norm_layer=norm_layer, **options))
 
         return nn.Sequential(*layers)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The layer4 map before pooling (7x7 for a 224x224 input): for probes and feature visualisation."""
-        check_input(x, self.in_channels)
+        if not torch.jit.is_scripting():
+            check_input(x, self.in_channels)
         x = self.conv1(x)
         x = self.bn1(x)
         x = self.relu(x)
@@ -210,42 +238,38 @@ class ResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.forward_features(x)
-        x = self.avgpool(x)
-        x = torch.flatten(x, 1)
-        x = self.fc(x)
+        x = self.forward_head(x)
         return x
 
 
-def resnet18(
-    num_classes: int = 1000, in_channels: int = 3, zero_init_residual: bool = False, bottleneck: str = "v1.5"
-) -> ResNet:
-    """ResNet-18: BasicBlocks [2, 2, 2, 2], 11.7M parameters. ``bottleneck`` is checked but unused (no bottlenecks)."""
-    return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, zero_init_residual, bottleneck)
+def _resnet(block: type[BasicBlock | Bottleneck], layers: list[int], **kwargs: Any) -> ResNet:
+    return ResNet(block, layers, **kwargs)
 
 
-def resnet34(
-    num_classes: int = 1000, in_channels: int = 3, zero_init_residual: bool = False, bottleneck: str = "v1.5"
-) -> ResNet:
-    """ResNet-34: BasicBlocks [3, 4, 6, 3], 21.8M parameters. ``bottleneck`` is checked but unused."""
-    return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, in_channels, zero_init_residual, bottleneck)
+# One small factory per depth, as torchvision. Keyword arguments go to ResNet: num_classes, in_channels,
+# zero_init_residual, norm_layer, and for the bottleneck nets bottleneck="v1.5" | "v1".
 
 
-def resnet50(
-    num_classes: int = 1000, in_channels: int = 3, zero_init_residual: bool = False, bottleneck: str = "v1.5"
-) -> ResNet:
+def resnet18(**kwargs: Any) -> ResNet:
+    """ResNet-18: BasicBlocks [2, 2, 2, 2], 11.7M parameters."""
+    return _resnet(BasicBlock, [2, 2, 2, 2], **kwargs)
+
+
+def resnet34(**kwargs: Any) -> ResNet:
+    """ResNet-34: BasicBlocks [3, 4, 6, 3], 21.8M parameters."""
+    return _resnet(BasicBlock, [3, 4, 6, 3], **kwargs)
+
+
+def resnet50(**kwargs: Any) -> ResNet:
     """ResNet-50: Bottlenecks [3, 4, 6, 3], 25.6M parameters."""
-    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, zero_init_residual, bottleneck)
+    return _resnet(Bottleneck, [3, 4, 6, 3], **kwargs)
 
 
-def resnet101(
-    num_classes: int = 1000, in_channels: int = 3, zero_init_residual: bool = False, bottleneck: str = "v1.5"
-) -> ResNet:
+def resnet101(**kwargs: Any) -> ResNet:
     """ResNet-101: Bottlenecks [3, 4, 23, 3], 44.5M parameters."""
-    return ResNet(Bottleneck, [3, 4, 23, 3], num_classes, in_channels, zero_init_residual, bottleneck)
+    return _resnet(Bottleneck, [3, 4, 23, 3], **kwargs)
 
 
-def resnet152(
-    num_classes: int = 1000, in_channels: int = 3, zero_init_residual: bool = False, bottleneck: str = "v1.5"
-) -> ResNet:
+def resnet152(**kwargs: Any) -> ResNet:
     """ResNet-152: Bottlenecks [3, 8, 36, 3], 60.2M parameters."""
-    return ResNet(Bottleneck, [3, 8, 36, 3], num_classes, in_channels, zero_init_residual, bottleneck)
+    return _resnet(Bottleneck, [3, 8, 36, 3], **kwargs)
