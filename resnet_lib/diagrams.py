@@ -80,6 +80,44 @@ BLOCKS: dict[str, _Block] = {
     ),
 }
 KINDS = tuple(BLOCKS)
+"""The two-layer blocks of chapter 3, drawn with symbolic channel counts (C, 2C)."""
+
+
+def _bottleneck(title: str, input_label: str, output_label: str, convs: tuple[str, str, str],
+                shortcut: str = "", shortcut_label: str = "identity: x") -> _Block:
+    """Fig. 5 (right) of the paper: 1x1 reduce, 3x3, 1x1 expand, each followed by BN (and ReLU but the last)."""
+    return _Block(title=title, input_label=input_label, output_label=output_label,
+                  main=((convs[0], CONV), ("BN, ReLU", NORM), (convs[1], CONV), ("BN, ReLU", NORM), (convs[2], CONV),
+                        ("BN", NORM), ("+", ""), ("ReLU", NORM)),
+                  shortcut=shortcut, dashed=bool(shortcut), shortcut_label=shortcut_label)
+
+
+# The deep nets' blocks with the paper's channel counts (Fig. 5 and Table 1 of He et al. 2016).
+BLOCKS.update({
+    "basic_64": _Block(
+        title="basic block, conv2_x of ResNet-34",
+        input_label="x: 64 × 56 × 56",
+        output_label="64 × 56 × 56",
+        main=(("3x3 conv, 64", CONV), ("BN, ReLU", NORM), ("3x3 conv, 64", CONV), ("BN", NORM), ("+", ""),
+              ("ReLU", NORM)),
+        shortcut="",
+        shortcut_label="identity: x",
+    ),
+    "bottleneck_256": _bottleneck("bottleneck, conv2_x of ResNet-50", "x: 256 × 56 × 56", "256 × 56 × 56",
+                                  ("1x1 conv, 64", "3x3 conv, 64", "1x1 conv, 256")),
+    "bottleneck_conv2_1": _bottleneck("first block of conv2_x, ResNet-50", "x: 64 × 56 × 56", "256 × 56 × 56",
+                                      ("1x1 conv, 64", "3x3 conv, 64", "1x1 conv, 256"),
+                                      shortcut="1x1 conv\n256, BN", shortcut_label="channels only"),
+    "bottleneck_v1": _bottleneck("conv3_1, paper (v1)", "x: 256 × 56 × 56", "512 × 28 × 28",
+                                 ("1x1 conv, 128, /2", "3x3 conv, 128", "1x1 conv, 512"),
+                                 shortcut="1x1 conv\n512, /2, BN", shortcut_label="$W_s x$"),
+    "bottleneck_v1_5": _bottleneck("conv3_1, torchvision (v1.5)", "x: 256 × 56 × 56", "512 × 28 × 28",
+                                   ("1x1 conv, 128", "3x3 conv, 128, /2", "1x1 conv, 512"),
+                                   shortcut="1x1 conv\n512, /2, BN", shortcut_label="$W_s x$"),
+})
+DEEP_KINDS = tuple(kind for kind in BLOCKS if kind not in KINDS)
+"""The deep nets' blocks, drawn with the paper's channel counts."""
+ALL_KINDS = KINDS + DEEP_KINDS
 
 _X_MAIN, _X_SHORTCUT = 3.0, 8.0
 _BOX_W, _BOX_H, _STEP = 5.2, 0.9, 1.45
@@ -101,13 +139,22 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], dashe
                                  shrinkA=0, shrinkB=0))
 
 
-def draw_block(ax: Axes, kind: str) -> None:
-    """Draw one block of ``KINDS`` into ``ax`` (its limits are set to 0..10 by 3.3..14, axes hidden)."""
+def _bottom(kind: str) -> float:
+    """Lowest y a block's drawing needs: 3.3 for the two-layer blocks, lower for the three-layer bottleneck."""
+    rows = BLOCKS[kind].main
+    additions = sum(text == "+" for text, _ in rows)
+    lowest_box = _TOP - 0.3 - _STEP * (len(rows) - 1 - additions) - _STEP * 0.85 * additions
+    return min(3.3, lowest_box - 1.95)  # room for the output label below the last box
+
+
+def draw_block(ax: Axes, kind: str, bottom: float | None = None) -> None:
+    """Draw one block of ``ALL_KINDS`` into ``ax`` (its limits are set to 0..10 by ``bottom``..14, axes hidden;
+    ``bottom`` defaults to 3.3, or lower where the block needs more room)."""
     if kind not in BLOCKS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got kind={kind!r}")
+        raise ValueError(f"kind must be one of {', '.join(ALL_KINDS)}, got kind={kind!r}")
     block = BLOCKS[kind]
     ax.set_xlim(0, 10)
-    ax.set_ylim(3.3, 14)
+    ax.set_ylim(_bottom(kind) if bottom is None else bottom, 14)
     ax.axis("off")
     ax.set_title(block.title, fontsize=10)
     ax.text(_X_MAIN, _TOP + 0.9, block.input_label, ha="center", va="center", fontsize=8.5)
@@ -153,15 +200,19 @@ def draw_block(ax: Axes, kind: str) -> None:
 def block_diagrams(kinds: Sequence[str] = ("plain", "basic", "projection"),
                    figsize: tuple[float, float] | None = None) -> Figure:
     """One panel per block kind, side by side: ``plain``, ``basic``, ``projection``, ``zero_pad``,
-    ``single`` (a shortcut across one layer)."""
+    ``single`` (a shortcut across one layer), and the deep nets' blocks with channel counts: ``basic_64``,
+    ``bottleneck_256``, ``bottleneck_conv2_1`` (a projection for the channels only), ``bottleneck_v1`` and
+    ``bottleneck_v1_5`` (where conv3_1 strides). All panels share one vertical scale."""
     if isinstance(kinds, str) or not isinstance(kinds, Sequence) or not kinds:
-        raise ValueError(f"kinds must be a non-empty list of {', '.join(KINDS)}, got kinds={kinds!r}")
+        raise ValueError(f"kinds must be a non-empty list of {', '.join(ALL_KINDS)}, got kinds={kinds!r}")
     for kind in kinds:
         if kind not in BLOCKS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got kind={kind!r}")
-    fig, axes = plt.subplots(1, len(kinds), figsize=figsize or (2.6 * len(kinds), 3.9), squeeze=False)
+            raise ValueError(f"kind must be one of {', '.join(ALL_KINDS)}, got kind={kind!r}")
+    bottom = min(_bottom(kind) for kind in kinds)
+    height = 3.9 * (14 - bottom) / (14 - 3.3)
+    fig, axes = plt.subplots(1, len(kinds), figsize=figsize or (2.6 * len(kinds), height), squeeze=False)
     plt.close(fig)  # returned, not left open: a notebook shows it once, as the cell's value
     for ax, kind in zip(axes[0], kinds):
-        draw_block(ax, kind)
+        draw_block(ax, kind, bottom)
     fig.tight_layout()
     return fig
