@@ -17,7 +17,7 @@ Recipes (``--help`` lists them with their depths):
 - ``cpu-long``: the Table 6 comparison at a size one CPU core finishes in well under an hour (Fashion-MNIST
   16x16, 20k training images, width 8, 20 epochs, the same step schedule and augmentation).
 
-``--smoke`` shrinks any recipe to seconds on a CPU (512 Fashion-MNIST images at 16x16, width 4, 2 epochs) to
+Each command also draws the recipe's curves into ``OUT/RECIPE/curves.png``. ``--smoke`` shrinks any recipe to seconds on a CPU (512 Fashion-MNIST images at 16x16, width 4, 2 epochs) to
 check the pipeline; ``benchmark`` times eager, mixed precision, channels_last and ``torch.compile`` steps.
 """
 
@@ -347,11 +347,18 @@ def main(argv: list[str] | None = None) -> int:
         world = torch.distributed.get_world_size() if distributed else 1
         if runs[0].settings["batch_size"] % world:
             raise ValueError(f"the world size {world} must divide the global batch {runs[0].settings['batch_size']}")
+        histories = {}
         for run in runs:
             result = execute(run, args.out, resume=args.resume)
+            histories[run.name] = result["history"]
             if not distributed or torch.distributed.get_rank() == 0:
                 print(f"{run.name}: test error {result['test_error']:.2%}, final training error "
                       f"{result['history']['train_err'][-1]:.2%}, {result['wall_seconds'] / 60:.1f} min")
+        if not distributed or torch.distributed.get_rank() == 0:
+            from .plots import plot_history
+
+            figure = plot_history(histories, title=f"{args.recipe}: training and held-out error")
+            figure.savefig(args.out / args.recipe / "curves.png", dpi=100)  # beside the runs' result.json
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -37,6 +37,7 @@ def test_smoke_writes_a_complete_result_and_resume_ends_where_it_ended(tmp_path:
     result = json.loads((folder / "result.json").read_text())
     assert set(result) >= {"recipe", "config", "history", "test_error", "wall_seconds", "hardware", "versions"}
     assert len(result["history"]["train_err"]) == 2 and 0 <= result["test_error"] <= 1
+    assert (tmp_path / "cpu-long" / "curves.png").stat().st_size > 1000  # the recipe's plot
     # The same configuration again: refused without --resume, and with it nothing is retrained.
     again = run_cli(*SMOKE, "--out", str(tmp_path))
     assert again.returncode == 2 and "pass --resume" in again.stderr
