@@ -60,6 +60,22 @@ def make_layers(
     return nn.Sequential(*layers), channels, size, feature_info
 
 
+
+def vgg_classifier(in_features: int, hidden: int, num_classes: int, dropout: float) -> nn.Sequential:
+    """VGG's head: two hidden fully connected layers with ReLU and dropout, then the class scores.
+
+    Torchvision's layout, so the state_dict keys (`classifier.0`, `.3`, `.6`) match its VGG.
+    """
+    return nn.Sequential(
+        nn.Linear(in_features, hidden),
+        nn.ReLU(True),
+        nn.Dropout(p=dropout),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(True),
+        nn.Dropout(p=dropout),
+        nn.Linear(hidden, num_classes),
+    )
+
 class VGG(MLPClassifierMixin, nn.Module):
     """Stacks of 3x3 convolutions, then three fully connected layers with dropout.
 
@@ -96,15 +112,7 @@ class VGG(MLPClassifierMixin, nn.Module):
         )
         pooled = min(7, size)
         self.avgpool = nn.AdaptiveAvgPool2d((pooled, pooled))
-        self.classifier = nn.Sequential(
-            nn.Linear(channels * pooled * pooled, hidden),
-            nn.ReLU(True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, num_classes),
-        )
+        self.classifier = vgg_classifier(channels * pooled * pooled, hidden, num_classes, dropout)
         kaiming_init_(self, init_linear=True)  # see kaiming_init_ for why not torchvision's N(0, 0.01^2)
 
 

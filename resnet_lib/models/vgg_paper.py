@@ -16,6 +16,7 @@ import torch.nn as nn
 from ..validation import check_callable, check_int, check_module, check_number, check_positive_int
 from .alexnet_paper import local_response_norm
 from .blocks import check_input, kaiming_init_, output_size
+from .vgg import vgg_classifier
 
 Layer = int | str | tuple[int, int]
 """A config entry: an int is a 3x3 convolution with that many channels (for width=64), ``(1, c)`` a 1x1
@@ -119,15 +120,7 @@ class ConfigVGG(nn.Module):
         self.features = nn.Sequential(*layers)
         pooled = min(7, size)
         self.avgpool = nn.AdaptiveAvgPool2d((pooled, pooled))
-        self.classifier = nn.Sequential(
-            nn.Linear(channels * pooled * pooled, hidden),
-            nn.ReLU(True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, num_classes),
-        )
+        self.classifier = vgg_classifier(channels * pooled * pooled, hidden, num_classes, dropout)
         kaiming_init_(self, init_linear=True)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
