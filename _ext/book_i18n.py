@@ -9,8 +9,9 @@ Three jobs, each small:
    disappears. This extension keeps the notebook renderer of the page being read and lends it to the page's
    translated messages, so the roles find the same data as in the English page. It patches two functions of myst-nb
    and is tested against the pinned version (``MYST_NB_TESTED``, tests/test_translations.py).
-2. **Code outputs stay out of the catalogues.** Tables and text printed by code cells would otherwise become
-   messages whose ids change on every re-execution. Everything inside a cell's output is marked untranslatable.
+2. **Code outputs stay out of the catalogues.** Tables and text printed by code cells, or pasted by a glue
+   directive (``{glue:md}`` as a block), would otherwise become messages whose ids change on every re-execution.
+   They are marked untranslatable (figure captions excepted: they are prose), and so is display math.
 3. **A language switcher.** Every page links to its twin in the other edition (``book_i18n_twin`` in the config:
    the relative path from one edition's root to the other's, and the twin's language), top right of the article,
    plus ``<link rel="alternate" hreflang>`` for search engines.
@@ -72,6 +73,30 @@ def _lend_renderer(parse):
     return parse_with_glue
 
 
+def _untranslatable(roots) -> None:
+    for root in roots:
+        if not isinstance(root, nodes.Node):
+            continue
+        for node in root.findall(nodes.TextElement):
+            if not isinstance(node, (nodes.caption, nodes.legend)) and not _inside_caption(node):
+                node["translatable"] = False
+
+
+def _pasted_blocks_untranslatable(directive_class) -> None:
+    """Wrap a glue directive's run(): what it pastes is output, not prose."""
+    run = directive_class.run
+    if getattr(run, "_book_i18n", False):
+        return
+
+    def run_untranslatable(self):
+        result = run(self)
+        _untranslatable(result)
+        return result
+
+    run_untranslatable._book_i18n = True
+    directive_class.run = run_untranslatable
+
+
 class OutputsAreNotMessages(SphinxTransform):
     """Mark the text of code cells' outputs and display math untranslatable (before Sphinx's Locale transform, 20).
 
@@ -84,9 +109,7 @@ class OutputsAreNotMessages(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         for container in self.document.findall(nodes.container):
             if container.get("nb_element") == "cell_code_output" or "cell_output" in container.get("classes", []):
-                for node in container.findall(nodes.TextElement):
-                    if not isinstance(node, (nodes.caption, nodes.legend)) and not _inside_caption(node):
-                        node["translatable"] = False
+                _untranslatable([container])
         for node in self.document.findall(nodes.math_block):
             node["translatable"] = False
 
@@ -121,6 +144,10 @@ def setup(app: Sphinx) -> dict:
         nb_sphinx.load_renderer = _keep_renderer(nb_sphinx.load_renderer)
     if not getattr(nb_sphinx.Parser.parse, "_book_i18n", False):
         nb_sphinx.Parser.parse = _lend_renderer(nb_sphinx.Parser.parse)
+    from myst_nb.ext.glue import directives as glue_directives
+
+    for name in ("PasteAnyDirective", "PasteMarkdownDirective", "PasteMathDirective", "PasteFigureDirective"):
+        _pasted_blocks_untranslatable(getattr(glue_directives, name))
     app.add_transform(OutputsAreNotMessages)
     # {"root": "zh/", "lang": "zh-CN", "label": "中文"} in the English edition, the reverse in the Chinese one.
     app.add_config_value("book_i18n_twin", {}, "html", [dict])

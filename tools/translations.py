@@ -61,6 +61,7 @@ def write_config(lang: str = "zh_CN") -> Path:
     config["title"] = settings["title"]
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["language"] = lang
+    sphinx_config.update(settings.get("config") or {})
     # The twin of a page of this edition is the English page, one folder up.
     up = "../" * len(Path(settings["output"]).parts)
     sphinx_config["book_i18n_twin"] = {"root": up, "lang": "en", "label": "English"}
