@@ -14,7 +14,8 @@ Three jobs, each small:
    They are marked untranslatable (figure captions excepted: they are prose), and so is display math.
 3. **A language switcher.** Every page links to its twin in the other edition (``book_i18n_twin`` in the config:
    the relative path from one edition's root to the other's, and the twin's language), top right of the article,
-   plus ``<link rel="alternate" hreflang>`` for search engines.
+   plus ``<link rel="alternate" hreflang>`` for search engines. A page of a translated edition that is not
+   translated yet (``book_i18n_pending``) says so above its English text (``book_i18n_pending_note``).
 """
 from __future__ import annotations
 
@@ -132,6 +133,9 @@ def _twin_link(app: Sphinx, pagename: str, templatename: str, context: dict, doc
     lang, label = html.escape(twin["lang"]), html.escape(twin["label"])
     link = (f'<div class="language-switch"><a class="twin-link" href="{html.escape(href)}" hreflang="{lang}" '
             f'lang="{lang}">{label}</a></div>\n')
+    if pagename in app.config.book_i18n_pending:
+        note = html.escape(app.config.book_i18n_pending_note)
+        link += f'<div class="admonition note translation-pending"><p>{note}</p></div>\n'
     context["body"] = link + context.get("body", "")
     context["metatags"] = context.get("metatags", "") + (
         f'\n<link rel="alternate" hreflang="{lang}" href="{html.escape(href)}" />')
@@ -151,6 +155,9 @@ def setup(app: Sphinx) -> dict:
     app.add_transform(OutputsAreNotMessages)
     # {"root": "zh/", "lang": "zh-CN", "label": "中文"} in the English edition, the reverse in the Chinese one.
     app.add_config_value("book_i18n_twin", {}, "html", [dict])
+    # Pages of this edition whose text is still the English fallback, and the note they show.
+    app.add_config_value("book_i18n_pending", [], "html", [list])
+    app.add_config_value("book_i18n_pending_note", "", "html", [str])
     app.connect("html-page-context", _twin_link)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
             "myst_nb_version": myst_nb.__version__}

@@ -65,6 +65,8 @@ def write_config(lang: str = "zh_CN") -> Path:
     # The twin of a page of this edition is the English page, one folder up.
     up = "../" * len(Path(settings["output"]).parts)
     sphinx_config["book_i18n_twin"] = {"root": up, "lang": "en", "label": "English"}
+    sphinx_config["book_i18n_pending"] = [page for page in toc_pages() if page not in settings["translated"]]
+    sphinx_config["book_i18n_pending_note"] = settings["pending_note"]
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     for part in toc.get("parts", []):
         caption = part.get("caption")
