@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,10 +125,17 @@ def update(lang: str, pages: list[str] | None = None) -> list[Path]:
         cat.revision_date = cat.creation_date
         cat.obsolete.clear()  # git keeps the history; stale entries would only confuse translators
         po_path.parent.mkdir(parents=True, exist_ok=True)
-        with po_path.open("wb") as f:
-            write_po(f, cat, width=PO_WIDTH, omit_header=False, include_previous=True)
-        written.append(po_path)
+        buffer = io.BytesIO()
+        write_po(buffer, cat, width=PO_WIDTH, omit_header=False, include_previous=True)
+        # Rewrite only when a message changed: a new extraction date alone is no change worth a diff.
+        if not po_path.exists() or _without_dates(po_path.read_bytes()) != _without_dates(buffer.getvalue()):
+            po_path.write_bytes(buffer.getvalue())
+            written.append(po_path)
     return written
+
+
+def _without_dates(text: bytes) -> bytes:
+    return re.sub(rb'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', b"", text)
 
 
 @dataclass
