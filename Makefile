@@ -2,6 +2,7 @@
 #   make book   build the HTML into _build/html (creates .venv and installs what is missing)
 #   make test   every test: unit tests, strict nbval over the chapters, the GPU profile's dry run, the Colab-stack
 #               check, the book build, the browser check
+#   make translations   re-extract the English messages and update the catalogues (locale/TRANSLATING.md)
 # And two for authors:
 #   make refresh [CHAPTERS=chapters/02_degradation.ipynb]   re-execute chapters in place (fresh kernel)
 #   make times                                             the quick-profile execution time of each chapter
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 CHAPTERS ?= $(wildcard chapters/*.ipynb)
 export RESNET_BOOK_PROGRESS ?= text
 
-.PHONY: book test unit nbval build browser data refresh times clean
+.PHONY: book test unit nbval build browser data refresh times clean translations
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,9 +25,18 @@ $(STAMP): requirements.txt pyproject.toml
 data: $(STAMP)
 	PY=$(PY) bash tools/get_data.sh
 
+# Both editions from the same executed notebooks: English at the root of the site, Chinese under zh/ (issue 17).
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W --keep-going
-	@echo "HTML: $(CURDIR)/_build/html/index.html"
+	$(PY) tools/translations.py build --lang zh_CN
+	@echo "HTML: $(CURDIR)/_build/html/index.html and $(CURDIR)/_build/html/zh/index.html"
+
+# After an English edit: the English messages again (gettext, into _build/i18n), merged into every page's catalogue
+# (new messages empty, changed ones fuzzy), then each page's translated share. PAGES=chapters/01_alexnet_vgg for one.
+translations: $(STAMP)
+	$(PY) tools/translations.py extract
+	$(PY) tools/translations.py update $(PAGES)
+	$(PY) tools/translations.py stats
 
 unit: $(STAMP)
 	$(PY) -m pytest tests -q -p no:cacheprovider

@@ -7,6 +7,10 @@ and on a phone (420 px): the menu button opens and closes the navigation, exerci
 (2.1, 2.2), glued numbers are not bold, no cell output line is clipped, and no math or other content runs off the
 page. Screenshots land in _build/screenshots/ (PAGE.png at 1280 px, PAGE-420.png at 420 px, nav-*.png with the
 navigation opened) for a human look.
+
+The Chinese edition (under zh/, issue 17) gets the same checks, plus: a CJK font renders its characters (no tofu
+boxes), every glued number of the English page is on its Chinese twin, and each page links to its twin in the
+other edition (screenshots zh_PAGE.png and zh_PAGE-420.png).
 """
 from __future__ import annotations
 
@@ -26,12 +30,18 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 DESKTOP, PHONE = 1280, 420
+ZH = "zh/"  # the Chinese edition's folder (locale/zh_CN/book.yml, output)
 # Console messages that are known bugs of the theme stack, not of the book, and that no configuration removes:
 # - THEBE_JS_URL declared twice: sphinx-thebe adds its inline config script after the builder started, and Sphinx 7.4
 #   (the last Sphinx that Jupyter Book 1 runs on) then registers it twice, once as filename None and once as '', so
 #   its de-duplication misses it (sphinx/builders/html/__init__.py, prepare_writing). Harmless: thebe is not used.
 # - pydata-sphinx-theme complains about an empty stored theme mode in a fresh browser profile.
 ALLOWED_CONSOLE = [r"Identifier 'THEBE_JS_URL' has already been declared", r"Got invalid theme mode: \. Resetting to auto"]
+
+
+def edition_pages() -> list[str]:
+    """Every page of both editions: the English pages, then the same pages under zh/."""
+    return toc_pages() + [ZH + page for page in toc_pages()]
 
 
 def toc_pages() -> list[str]:
@@ -44,6 +54,7 @@ def toc_pages() -> list[str]:
 
 
 def source_of(page: str) -> Path:
+    page = page.removeprefix(ZH)
     for suffix in (".ipynb", ".md"):
         if (ROOT / (page + suffix)).exists():
             return ROOT / (page + suffix)
@@ -96,6 +107,7 @@ def browser():
 
 def chapter_number(page: str) -> int | None:
     """The number a chapter's exercises carry (chapters/02_x -> 2); None for unnumbered pages (the root)."""
+    page = page.removeprefix(ZH)
     match = re.match(r"chapters/(\d+)_", page)
     if not match or page == toc_pages()[0]:
         return None
@@ -158,7 +170,7 @@ BOLD_GLUE_JS = """() => Array.from(document.querySelectorAll('main span.pasted-t
     .map(s => s.textContent)"""
 
 
-@pytest.mark.parametrize("page_path", toc_pages())
+@pytest.mark.parametrize("page_path", edition_pages())
 def test_page(page_path: str, server: str, browser) -> None:
     page, errors = open_page(browser, server, page_path, DESKTOP)
 
@@ -177,14 +189,14 @@ def test_page(page_path: str, server: str, browser) -> None:
     if source_of(page_path).suffix == ".ipynb":
         repo, branch = repository()
         links = page.eval_on_selector_all("a[href*='colab.research.google.com']", "els => els.map(e => e.href)")
-        expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{page_path}.ipynb"
+        expected = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{page_path.removeprefix(ZH)}.ipynb"
         assert expected in links, f"no Colab link to {expected}; found {links}"
 
     # Exercises are numbered per chapter, the way a reader cites them: 2.1, 2.2, ... (1, 2, ... on the root page).
     titles = page.eval_on_selector_all("main div.exercise > p.admonition-title",
                                        "els => els.map(e => e.textContent.trim())")
-    numbers = [re.match(r"Exercise ([\d.]+)", t).group(1) if re.match(r"Exercise ([\d.]+)", t) else t
-               for t in titles]
+    numbers = [re.match(r"(?:Exercise|练习) ([\d.]+)", t).group(1) if re.match(r"(?:Exercise|练习) ([\d.]+)", t)
+               else t for t in titles]
     chapter = chapter_number(page_path)
     expected_numbers = [f"{k}" if chapter is None else f"{chapter}.{k}" for k in range(1, len(titles) + 1)]
     assert numbers == expected_numbers, f"exercise numbers {numbers}, expected {expected_numbers}"
@@ -198,13 +210,54 @@ def test_page(page_path: str, server: str, browser) -> None:
     off_page = page.evaluate(MATH_OFF_PAGE_JS)
     assert not off_page, f"math running off the page at {DESKTOP} px: {off_page}"
 
+    check_twin(page, page_path)
+    if page_path.startswith(ZH):
+        check_chinese_page(page, page_path)
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
     assert_no_console_errors(errors)
     page.close()
 
 
-@pytest.mark.parametrize("page_path", toc_pages())
+def check_twin(page, page_path: str) -> None:
+    """The language switcher links this page to the same page of the other edition, and that page exists."""
+    links = page.eval_on_selector_all("main div.language-switch a.twin-link", "els => els.map(e => e.href)")
+    assert len(links) == 1, f"expected one language-switch link, found {links}"
+    twin = page_path.removeprefix(ZH) if page_path.startswith(ZH) else ZH + page_path
+    assert links[0].endswith(f"/{twin}.html"), f"the language switch links to {links[0]}, not to {twin}.html"
+    assert page.request.get(links[0]).status == 200, f"the twin page {links[0]} does not load"
+
+
+# Tofu: a character that no installed font has is drawn as the same empty box as an unassigned code point. Each
+# distinct CJK character of the article is drawn in the article's own font and compared with that box.
+TOFU_JS = """() => {
+    const main = document.querySelector('main .bd-article') || document.querySelector('main');
+    const font = '32px ' + getComputedStyle(main.querySelector('p') || main).fontFamily;
+    const chars = Array.from(new Set(main.innerText.match(/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/g) || []));
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 48;
+    const ctx = canvas.getContext('2d');
+    const draw = c => { ctx.clearRect(0, 0, 48, 48); ctx.font = font; ctx.fillText(c, 4, 36);
+                        return Array.from(ctx.getImageData(0, 0, 48, 48).data).join(','); };
+    const box = draw('\u0378');
+    return {count: chars.length, tofu: chars.filter(c => draw(c) === box)};
+}"""
+
+
+def check_chinese_page(page, page_path: str) -> None:
+    """A page of the Chinese edition: its CJK text is drawn with a real font, and no glued number got lost."""
+    assert page.evaluate("() => document.documentElement.lang") == "zh-CN"
+    result = page.evaluate(TOFU_JS)
+    assert result["count"] > 0, "no Chinese text on a page of the Chinese edition"
+    assert not result["tofu"], f"characters drawn as empty boxes (no CJK font?): {''.join(result['tofu'][:20])}"
+    english = (HTML / (page_path.removeprefix(ZH) + ".html")).read_text(encoding="utf-8")
+    chinese = (HTML / (page_path + ".html")).read_text(encoding="utf-8")
+    glued = english.count('class="pasted-text"'), chinese.count('class="pasted-text"')
+    assert glued[1] == glued[0], f"{glued[0]} glued numbers on the English page, {glued[1]} on its Chinese twin"
+
+
+@pytest.mark.parametrize("page_path", edition_pages())
 def test_page_on_a_phone(page_path: str, server: str, browser) -> None:
     """At 420 px nothing runs off the page: no sideways scrolling, no cut math or output, even in solutions."""
     page, errors = open_page(browser, server, page_path, PHONE)
@@ -230,11 +283,13 @@ NAV_SHOWN_JS = """() => {
 }"""
 
 
+@pytest.mark.parametrize("prefix", ["", ZH])
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
-def test_menu_button_opens_and_closes_the_navigation(width: int, server: str, browser) -> None:
+def test_menu_button_opens_and_closes_the_navigation(width: int, prefix: str, server: str, browser) -> None:
     """The menu button works: on a desktop it hides and shows the open navigation; on a phone it opens the hidden
-    navigation, and a tap beside it closes it again."""
-    page, errors = open_page(browser, server, toc_pages()[2] if len(toc_pages()) > 2 else toc_pages()[0], width)
+    navigation, and a tap beside it closes it again. In both editions."""
+    page, errors = open_page(browser, server, prefix + (toc_pages()[2] if len(toc_pages()) > 2 else toc_pages()[0]),
+                             width)
     toggle = page.locator("button.primary-toggle:visible").first
     shown = page.evaluate(NAV_SHOWN_JS)
     assert shown is (width == DESKTOP), f"at {width} px the navigation starts {'open' if shown else 'closed'}"
@@ -242,7 +297,7 @@ def test_menu_button_opens_and_closes_the_navigation(width: int, server: str, br
     page.wait_for_timeout(600)
     assert page.evaluate(NAV_SHOWN_JS) is not shown, f"at {width} px the menu button did not toggle the navigation"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"nav-{width}-after-click.png"))
+    page.screenshot(path=str(SHOTS / f"nav-{prefix.strip('/') or 'en'}-{width}-after-click.png"))
     if width == DESKTOP:
         toggle.click()
     else:  # the open navigation covers the button: tap the page beside it, as a phone user does
