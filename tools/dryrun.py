@@ -117,15 +117,15 @@ def table(rows: list[dict], markdown: bool = False) -> str:
         lines.append(f"| whole book | {sum(len(r['planned']) for r in rows)} | {total / 1e15:.2f} | "
                      f"{total / 4e12 / 60:.1f} |")
         return "\n".join(lines)
-    lines = [f"{'chapter':24s} {'cells':>5s} {'skip':>4s} {'wall s':>6s} {'cpu s':>6s} {'trainings':>9s} {'PFLOP':>7s}"
-             f"  budget {limit:g} PFLOP", "-" * 80]
+    lines = [f"{'chapter':30s} {'cells':>5s} {'skip':>4s} {'wall s':>6s} {'cpu s':>6s} {'trainings':>9s} {'PFLOP':>7s}"
+             f"  budget {limit:g} PFLOP", "-" * 86]
     for row in rows:
         flag = "  OVER BUDGET" if row["flops"] > budget.CHAPTER_BUDGET_FLOPS else ""
         flag += f"  FAILED: {row['error']}" if row["error"] else ""
-        lines.append(f"{row['chapter']:24s} {row['cells']:5d} {row['skipped']:4d} {row['seconds']:6.1f} {row['cpu']:6.1f} "
+        lines.append(f"{row['chapter']:30s} {row['cells']:5d} {row['skipped']:4d} {row['seconds']:6.1f} {row['cpu']:6.1f} "
                      f"{len(row['planned']):9d} {row['flops'] / 1e15:7.3f}{flag}")
-    lines.append("-" * 80)
-    lines.append(f"{'whole book':24s} {'':5s} {'':4s} {sum(r['seconds'] for r in rows):6.1f} "
+    lines.append("-" * 86)
+    lines.append(f"{'whole book':30s} {'':5s} {'':4s} {sum(r['seconds'] for r in rows):6.1f} "
                  f"{sum(r['cpu'] for r in rows):6.1f} "
                  f"{sum(len(r['planned']) for r in rows):9d} {sum(r['flops'] for r in rows) / 1e15:7.3f}")
     return "\n".join(lines)
