@@ -170,3 +170,37 @@ def test_hidden_checks_assert_on_values_computed_in_the_notebook(path: Path) -> 
     checks = [c for c in code if "remove-cell" in c.get("metadata", {}).get("tags", []) and "assert" in "".join(c["source"])]
     for check in checks:
         assert not unsupported_asserts(check, computed), "".join(check["source"])[:200]
+
+
+GLUE_ROLE = re.compile(r"\{glue(?::text|:md)?\}`([^`:]+)(?::[^`]*)?`")
+WORD = re.compile(r"[A-Za-z]{2,}")  # numbers, tuples of them, 34.8% and 1e-05 pass (nan and inf are removed first)
+
+
+def glued_values(nb: dict) -> dict[str, str]:
+    """Every value a notebook glues, as the text its outputs store."""
+    values = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            name = (output.get("metadata", {}).get("scrapbook") or {}).get("name")
+            if name:
+                data = output.get("data", {})
+                keys = sorted((k for k in data if k.endswith(("text/markdown", "text/plain"))), key=lambda k: "plain" in k)
+                text = data[keys[0]] if keys else ""  # Markdown's own text, not the object's repr
+                values[name] = "".join(text) if isinstance(text, list) else text
+    return values
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_prose_glues_numbers_not_words(path: Path) -> None:
+    """CONTRIBUTING rule 1: a glued word would stay English in the Chinese edition; glue the number, write the words."""
+    nb = load(path)
+    values = glued_values(nb)
+    words = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for match in GLUE_ROLE.finditer("".join(cell["source"])):
+            value = values.get(match.group(1), "").strip().strip("'\"")
+            if WORD.search(re.sub(r"\b(nan|inf)\b", "", value)):
+                words.append(f"{match.group(1)} = {value!r}")
+    assert not words, f"{path.name}: glued into the prose as words (glue a number instead): {words}"
