@@ -124,6 +124,11 @@ def update(lang: str, pages: list[str] | None = None) -> list[Path]:
         cat.last_translator = cat.language_team = ""
         cat.revision_date = cat.creation_date
         cat.obsolete.clear()  # git keeps the history; stale entries would only confuse translators
+        # babel wraps a long `#| msgid` (the old English of a fuzzy entry) into lines that start with "# ", which it
+        # reads back as translator comments: drop those, so each update does not pile up fragments of old English.
+        for message in cat:
+            if message.id:
+                message.user_comments = []
         po_path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         write_po(buffer, cat, width=PO_WIDTH, omit_header=False, include_previous=True)
