@@ -1,7 +1,8 @@
 """Tables a chapter prints, built here so the page shows the result and not the string formatting.
 
 ``resnet_stage_table`` is the book's version of Table 1 of He et al. (2016): per stage of an ImageNet ResNet, the
-output size, the layers, and each net's blocks, parameters and multiply-adds.
+output size, the layers, and each net's blocks, parameters and multiply-adds. ``markdown_table`` and
+``mean_and_seeds`` lay out a chapter's own measurements, e.g. runs repeated over seeds.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 from torch import nn
 
 from . import probes
-from .validation import check_module
+from .validation import check_module, check_number
 
 # torchvision's module names and the stage names of the paper's Table 1.
 PAPER_STAGES = {"stem": "conv1", "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x",
@@ -87,3 +88,28 @@ def resnet_stage_table(nets: Mapping[str, nn.Module], input_size: Sequence[int] 
               for net in nets.values()]
     rows.append("| total | | | " + " | ".join(totals) + " |")
     return "\n".join(rows)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table for `IPython.display.Markdown`: one row per sequence, every cell written with `str`."""
+    if not header:
+        raise ValueError(f"header must name at least one column, got {header!r}")
+    for i, row in enumerate(rows):
+        if len(row) != len(header):
+            raise ValueError(f"rows[{i}] must have {len(header)} cells, one per column of header, got {len(row)}")
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def mean_and_seeds(fractions: Sequence[float]) -> str:
+    """A table cell for a result repeated over seeds: the mean, then every seed's value, in percent.
+
+    "14.9%<br>(13.4, 15.1, 16.1)": with few training steps the seeds differ by a point or two, so the reader sees
+    the spread next to the mean rather than a single number that looks more certain than it is.
+    """
+    if len(fractions) == 0:
+        raise ValueError("fractions must hold at least one seed's result, got an empty sequence")
+    values = [check_number(f"fractions[{i}]", v, 0.0, 1.0) for i, v in enumerate(fractions)]
+    seeds = ", ".join(f"{100 * v:.1f}" for v in values)
+    return f"{sum(values) / len(values):.1%}<br>({seeds})"

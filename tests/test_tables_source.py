@@ -6,7 +6,7 @@ from torch import nn
 
 from resnet_lib.models import BasicBlock, resnet18, resnet34
 from resnet_lib.source import show_source, source_markdown
-from resnet_lib.tables import resnet_stage_table, stage_shapes
+from resnet_lib.tables import markdown_table, mean_and_seeds, resnet_stage_table, stage_shapes
 
 
 def test_stage_shapes_are_the_papers_table_1() -> None:
@@ -46,3 +46,21 @@ def test_show_source_is_the_librarys_own_code() -> None:
         source_markdown(BasicBlock, docstring="yes")
     with pytest.raises(TypeError, match="obj must be a class or a function"):
         source_markdown(3)
+
+
+def test_markdown_table_lays_out_header_and_rows() -> None:
+    assert markdown_table(["net", "error"], [("basic-20", "18.2%"), ("bottleneck-29", 0.5)]) == (
+        "| net | error |\n|---|---|\n| basic-20 | 18.2% |\n| bottleneck-29 | 0.5 |")
+    with pytest.raises(ValueError, match=r"rows\[1\] must have 2 cells"):
+        markdown_table(["net", "error"], [("a", "b"), ("c",)])
+    with pytest.raises(ValueError, match="header must name at least one column"):
+        markdown_table([], [])
+
+
+def test_mean_and_seeds_gives_the_mean_then_every_seed() -> None:
+    assert mean_and_seeds([0.134, 0.151, 0.161]) == "14.9%<br>(13.4, 15.1, 16.1)"
+    assert mean_and_seeds([0.5]) == "50.0%<br>(50.0)"
+    with pytest.raises(ValueError, match="at least one seed"):
+        mean_and_seeds([])
+    with pytest.raises(ValueError, match=r"fractions\[1\]"):
+        mean_and_seeds([0.1, 12.0])
