@@ -60,7 +60,6 @@ def make_layers(
     return nn.Sequential(*layers), channels, size, feature_info
 
 
-
 def vgg_classifier(in_features: int, hidden: int, num_classes: int, dropout: float) -> nn.Sequential:
     """VGG's head: two hidden fully connected layers with ReLU and dropout, then the class scores.
 
@@ -75,6 +74,7 @@ def vgg_classifier(in_features: int, hidden: int, num_classes: int, dropout: flo
         nn.Dropout(p=dropout),
         nn.Linear(hidden, num_classes),
     )
+
 
 class VGG(MLPClassifierMixin, nn.Module):
     """Stacks of 3x3 convolutions, then three fully connected layers with dropout.
