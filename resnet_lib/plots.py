@@ -1,8 +1,8 @@
 """The figures every chapter draws, in one consistent style.
 
 Each function returns its ``Figure`` (a notebook shows it as the cell's value; tests count its
-lines). Figures are closed in pyplot before they are returned, so no backend shows them a second time. Runs keep their colour across panels, training curves are solid and
-held-out curves dashed, errors are shown in percent, as in the ResNet paper.
+lines). Figures are closed in pyplot before they are returned, so no backend shows them a second time. Runs keep their colour across panels, training curves are thin and
+held-out curves thick, errors are shown in percent, as in the ResNet paper.
 """
 from __future__ import annotations
 
