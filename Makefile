@@ -7,6 +7,7 @@
 #   make refresh [CHAPTERS=chapters/02_degradation.ipynb]   re-execute chapters in place (fresh kernel)
 #   make times                                             the quick-profile execution time of each chapter
 #   make plan                                              planned training compute (PFLOP) of each chapter, GPU profile
+#   make robustness [CHAPTERS=...]   every chapter at seed offsets 0-4 and under AVX2 kernels: the claims' spread
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -14,7 +15,7 @@ STAMP := $(VENV)/.installed
 CHAPTERS ?= $(wildcard chapters/*.ipynb)
 export RESNET_BOOK_PROGRESS ?= text
 
-.PHONY: book test unit nbval build browser data refresh times clean translations
+.PHONY: book test unit nbval build browser data refresh times clean translations robustness
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -59,6 +60,13 @@ refresh: $(STAMP) data
 
 times: $(STAMP)
 	$(PY) tools/notebooks.py times $(CHAPTERS)
+
+# Claims that hold for any seed and on any CPU (CONTRIBUTING, rule 2): re-execute the chapters with every seed
+# shifted by each offset, and under AVX2 kernels, and record every claim's value in results/robustness.json.
+ROBUSTNESS_OFFSETS ?= 0 1 2 3 4
+ROBUSTNESS_KERNELS ?= default avx2
+robustness: $(STAMP) data
+	$(PY) tools/robustness.py $(CHAPTERS) --offsets $(ROBUSTNESS_OFFSETS) --kernels $(ROBUSTNESS_KERNELS)
 
 clean:
 	rm -rf _build

@@ -288,6 +288,7 @@ def load_dataset(name: str = "fashion_mnist", *, image_size: int | None = None, 
     _check_size("train_size", train_size, len(all_train_y) - val_size, f"{name} with val_size={val_size}")
     _check_size("test_size", test_size, len(all_test_y), name)
 
+    seed = profile.offset_seed(seed)  # the robustness tool's seed offset draws other subsets too
     val_index = balanced_subset(all_train_y, val_size, seed)
     rest = np.setdiff1d(np.arange(len(all_train_y)), val_index)
     train_count = len(rest) if train_size is None else train_size

@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{run.name}: test error {result['test_error']:.2%}, final training error "
                       f"{result['history']['train_err'][-1]:.2%}, {result['wall_seconds'] / 60:.1f} min")
         if not distributed or torch.distributed.get_rank() == 0:
-            from .plots import plot_history
+            from .figures.plots import plot_history
 
             figure = plot_history(histories, title=f"{args.recipe}: training and held-out error")
             figure.savefig(args.out / args.recipe / "curves.png", dpi=100)  # beside the runs' result.json

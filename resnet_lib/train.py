@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import budget
+from .profile import generator as seeded_generator
 from .data import batches, random_crop_flip
 from .validation import (
     check_batch,
@@ -277,7 +278,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     # fp16 has a narrow range: scale the loss so small gradients do not flush to zero (bf16 needs no scaling).
     scaler = torch.amp.GradScaler(device.type, enabled=amp and amp_dtype(device) == torch.float16)
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeded_generator(seed)  # seed plus the seed offset (profile.seed_offset)
     steps_per_epoch = train_count // batch_size
     total_steps = epochs * steps_per_epoch
 
@@ -386,7 +387,7 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     model.to(x.device).train()
     steps = budget.plan_steps(model, x, steps=steps, batch_size=batch_size, desc=desc)  # capped in a dry run
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeded_generator(seed)
     losses = torch.zeros(steps, device=x.device)
     bar = _progress_bar(steps, desc, progress)
     try:

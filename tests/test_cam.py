@@ -1,9 +1,9 @@
-"""resnet_lib.cam: Grad-CAM finds the evidence where it is, on a net built so that we know where that is."""
+"""resnet_lib.probes.cam: Grad-CAM finds the evidence where it is, on a net built so that we know where that is."""
 import pytest
 import torch
 from torch import nn
 
-from resnet_lib.cam import grad_cam, plot_cam
+from resnet_lib.probes.cam import grad_cam, plot_cam
 from resnet_lib.models import cifar_resnet
 
 

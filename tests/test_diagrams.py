@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
-from resnet_lib import diagrams  # noqa: E402
+from resnet_lib.figures import diagrams  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

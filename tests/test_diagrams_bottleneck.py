@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
-from resnet_lib import diagrams  # noqa: E402
+from resnet_lib.figures import diagrams  # noqa: E402
 
 DEEP = diagrams.DEEP_KINDS
 

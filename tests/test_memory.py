@@ -1,4 +1,4 @@
-"""resnet_lib.memory: the bytes autograd keeps for the backward pass, counted exactly."""
+"""resnet_lib.probes.memory: the bytes autograd keeps for the backward pass, counted exactly."""
 import time
 
 import pytest
@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from resnet_lib.memory import SavedTensorMeter, saved_activation_bytes, time_training_step
+from resnet_lib.probes.memory import SavedTensorMeter, saved_activation_bytes, time_training_step
 
 
 def mlp() -> nn.Sequential:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from resnet_lib import plots
+from resnet_lib.figures import plots
 
 
 def _histories(*names: str) -> dict:

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from resnet_lib import plots, widgets  # noqa: E402
+from resnet_lib.figures import plots, widgets  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +183,7 @@ def test_conv_output_explorer_rejects_bad_start_values() -> None:
 
 def test_plot_images_draws_one_panel_per_image_and_checks_shapes() -> None:
     import torch
-    from resnet_lib.plots import plot_images
+    from resnet_lib.figures.plots import plot_images
 
     images, labels = torch.rand(10, 1, 8, 8), torch.arange(10) % 3
     fig = plot_images(images, labels, ["a", "b", "c"], mean=[0.5], std=[0.2], ncols=4)
@@ -196,7 +196,7 @@ def test_plot_images_draws_one_panel_per_image_and_checks_shapes() -> None:
 
 
 def test_plot_curves_draws_runs_and_reference_and_survives_zeros() -> None:
-    from resnet_lib.plots import plot_curves
+    from resnet_lib.figures.plots import plot_curves
 
     fig = plot_curves({"a": [1.0, 0.5, 0.0], "b": [2.0, 1.0, 0.5]}, log=True, reference=(3.0, "zero output"))
     ax = fig.axes[0]

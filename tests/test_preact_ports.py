@@ -130,7 +130,7 @@ def test_gated_stack_and_bad_arguments():
 
 
 def test_unit_diagrams_draw_the_five_units_in_order():
-    from resnet_lib.preact_diagrams import UNIT_KINDS, unit_diagrams
+    from resnet_lib.figures.preact_diagrams import UNIT_KINDS, unit_diagrams
 
     fig = unit_diagrams()
     assert [ax.get_title() for ax in fig.axes] == [

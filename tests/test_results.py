@@ -1,10 +1,10 @@
-"""resnet_lib.results: the glued numbers of committed notebooks, read back into one table."""
+"""resnet_lib.book.results: the glued numbers of committed notebooks, read back into one table."""
 import json
 from pathlib import Path
 
 import pytest
 
-from resnet_lib.results import MISSING, find_chapter, glued_values, results_table
+from resnet_lib.book.results import MISSING, find_chapter, glued_values, results_table
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 

@@ -1,4 +1,4 @@
-"""Tests of resnet_lib.running_stats: the running-average arithmetic, the stream, the explorer and its fallback."""
+"""Tests of resnet_lib.figures.running_stats: the running-average arithmetic, the stream, the explorer and its fallback."""
 from __future__ import annotations
 
 import sys
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from resnet_lib.running_stats import (batch_mean_stream, running_average, running_stats_explorer,
+from resnet_lib.figures.running_stats import (batch_mean_stream, running_average, running_stats_explorer,
                                       running_stats_figure)
 
 

@@ -1,12 +1,12 @@
-"""resnet_lib.tables (Table 1 of the ResNet paper) and resnet_lib.source (library code on the page)."""
+"""resnet_lib.book.tables (Table 1 of the ResNet paper) and resnet_lib.book.source (library code on the page)."""
 from __future__ import annotations
 
 import pytest
 from torch import nn
 
 from resnet_lib.models import BasicBlock, resnet18, resnet34
-from resnet_lib.source import show_source, source_markdown
-from resnet_lib.tables import markdown_table, mean_and_seeds, resnet_stage_table, stage_shapes
+from resnet_lib.book.source import show_source, source_markdown
+from resnet_lib.book.tables import markdown_table, mean_and_seeds, resnet_stage_table, stage_shapes
 
 
 def test_stage_shapes_are_the_papers_table_1() -> None:

@@ -27,6 +27,7 @@ def execute(path: Path, write: bool, timeout: int = 1800) -> float:
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)  # state of an earlier run
     os.environ.setdefault("RESNET_BOOK_PROFILE", "quick")
+    os.environ.setdefault("RESNET_BOOK_THREADS", "1")  # committed outputs come from one thread, as nbval runs them
     os.environ.setdefault("RESNET_BOOK_PROGRESS", "text")  # static HTML shows text bars, not dead widgets
     # No stored widget state: myst-nb would then pull the widget manager from a CDN, which offline readers lack.
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True, store_widget_state=False,

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..profile import generator as seeded_generator
 from ..validation import check_batch, check_callable, check_int, check_module, check_positive_int
 from .hooks import batches, device_of
 
@@ -33,7 +34,7 @@ def filter_normalized_direction(model: nn.Module, seed: int = 0) -> dict[str, to
     """
     check_module("model", model)
     check_int("seed", seed, minimum=0)
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeded_generator(seed)
     direction: dict[str, torch.Tensor] = {}
     for name, parameter in model.named_parameters():
         weight = parameter.detach()

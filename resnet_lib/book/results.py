@@ -1,6 +1,6 @@
 """The book's results at a glance: the numbers each chapter glued, read back from its committed notebook.
 
-Every chapter records its measured numbers with :func:`resnet_lib.notebook.glue`; myst-nb stores each as a cell
+Every chapter records its measured numbers with :func:`resnet_lib.book.glue.glue`; myst-nb stores each as a cell
 output whose metadata carries ``scrapbook: {name: ...}``. :func:`glued_values` reads them back, so a closing table
 can quote every chapter without re-running it, and :func:`results_table` gathers the rows a reader should see,
 saying "not measured yet" for a chapter (or a number) that does not exist yet instead of failing.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .probes.geometry import output_size
+from ..probes.geometry import output_size
 
 # (what it is, input size, kernel, stride, padding, dilation)
 EXAMPLES: tuple[tuple[str, int, int, int, int, int], ...] = (

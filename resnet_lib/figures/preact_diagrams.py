@@ -1,5 +1,5 @@
 """Diagrams of the five residual units of "Identity Mappings" (He et al., 2016b, Fig. 4), drawn like the blocks of
-``resnet_lib.diagrams``: convolutions in blue, BN and ReLU in orange, the identity shortcut on the right.
+``resnet_lib.figures.diagrams``: convolutions in blue, BN and ReLU in orange, the identity shortcut on the right.
 
 ``unit_diagrams()`` returns one ``Figure`` with a panel per unit, in the paper's order (a) to (e). The names are
 those of ``preact_resnet(unit=...)``.

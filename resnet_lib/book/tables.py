@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
-from . import probes
-from .validation import check_module, check_number
+from .. import probes
+from ..validation import check_module, check_number
 
 # torchvision's module names and the stage names of the paper's Table 1.
 PAPER_STAGES = {"stem": "conv1", "layer1": "conv2_x", "layer2": "conv3_x", "layer3": "conv4_x",

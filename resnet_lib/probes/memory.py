@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .validation import check_int, check_module, check_positive_int, check_tensor
+from ..validation import check_int, check_module, check_positive_int, check_tensor
 
 __all__ = ["SavedTensorMeter", "saved_activation_bytes", "time_training_step"]
 

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import nn
 
-from .validation import check_module, check_tensor
+from ..validation import check_module, check_tensor
 
 __all__ = ["grad_cam", "plot_cam"]
 

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .plots import plot_xy
-from .validation import check_int, check_number, check_positive_int
+from ..validation import check_int, check_number, check_positive_int
 
 # Slider ranges of the explorer.
 MOMENTUM_RANGE = (0.01, 1.0)

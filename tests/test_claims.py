@@ -1,0 +1,79 @@
+"""claim(): the hidden check behind a sentence, and the seed offset the robustness tool uses."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from resnet_lib import profile
+from resnet_lib.book import claims
+from resnet_lib.book.claims import ClaimError, claim, cited, records_from_notebook
+
+
+def test_a_claim_that_holds_is_recorded_with_its_value():
+    claim("t-holds", "Two is above one", np.float32(2.0), above=1.0, unit="x")
+    record = claims.RECORDS[-1]
+    assert record["name"] == "t-holds" and record["value"] == 2.0 and record["holds"] is True
+    assert record["thresholds"] == {"above": 1.0}
+
+
+@pytest.mark.parametrize("kwargs", [dict(above=2.0), dict(below=2.0), dict(at_least=2.5), dict(at_most=1.5),
+                                    dict(equals=1.0), dict(above=1.0, below=1.5)])
+def test_a_claim_that_fails_raises_with_name_value_and_threshold(kwargs):
+    with pytest.raises(ClaimError, match=r"t-fails.*Measured 2\.0"):
+        claim("t-fails", "A statement", 2.0, **kwargs)
+
+
+def test_nan_never_holds_and_record_mode_does_not_raise(monkeypatch):
+    with pytest.raises(ClaimError):
+        claim("t-nan", "Finite", float("nan"), below=1.0)
+    monkeypatch.setenv(claims.MODE_VARIABLE, "record")
+    claim("t-record", "Recorded", 5.0, below=1.0)
+    assert claims.RECORDS[-1]["holds"] is False
+
+
+def test_a_one_element_tensor_and_a_bool_are_values():
+    claim("t-tensor", "A tensor", torch.tensor([3.0]), at_least=3.0)
+    claim("t-bool", "A bool", True, equals=True)
+    assert [r["holds"] for r in claims.RECORDS[-2:]] == [True, True]
+
+
+@pytest.mark.parametrize("args, kwargs, error, text", [
+    (("Bad Name", "s", 1.0), dict(above=0), ValueError, "name must be lower-case"),
+    (("t-x", "", 1.0), dict(above=0), ValueError, "statement must be one non-empty line"),
+    (("t-x", "s", "1.0"), dict(above=0), TypeError, "value must be a number"),
+    (("t-x", "s", torch.ones(2)), dict(above=0), ValueError, "one-element tensor"),
+    (("t-x", "s", 1.0), dict(), ValueError, "needs a threshold"),
+    (("t-x", "s", 1.0), dict(equals=1, above=0), ValueError, "cannot be combined"),
+])
+def test_bad_arguments_name_the_parameter(args, kwargs, error, text):
+    with pytest.raises(error, match=text):
+        claim(*args, **kwargs)
+
+
+def test_records_come_back_from_a_notebooks_output_metadata():
+    record = dict(name="t-nb", value=1.0, holds=True)
+    nb = {"cells": [{"cell_type": "markdown", "source": ""},
+                    {"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {"text/plain": "claim t-nb"},
+                                                       "metadata": {claims.METADATA_KEY: record}}]}]}
+    assert records_from_notebook(nb) == [dict(record, cell=1)]
+    cited("t-cited", "The paper says so", "He et al. 2016, Table 6")
+    assert claims.RECORDS[-1]["kind"] == "cited"
+
+
+def test_the_seed_offset_moves_every_seeded_draw(monkeypatch):
+    profile.seed_everything(3)
+    base_weights, base_draw = torch.randn(4), torch.randn(4, generator=profile.generator(3))
+    monkeypatch.setenv(profile.SEED_OFFSET_VARIABLE, "1")
+    profile.seed_everything(3)
+    assert not torch.equal(torch.randn(4), base_weights)
+    assert not torch.equal(torch.randn(4, generator=profile.generator(3)), base_draw)
+    profile.seed_everything(2)  # offset 1 on seed 2 is seed 3
+    assert torch.equal(torch.randn(4), base_weights)
+    assert profile.offset_seed(np.int64(2)) == 3
+
+
+def test_a_bad_seed_offset_is_refused(monkeypatch):
+    monkeypatch.setenv(profile.SEED_OFFSET_VARIABLE, "-1")
+    with pytest.raises(ValueError, match="RESNET_BOOK_SEED_OFFSET must be a non-negative integer"):
+        profile.seed_offset()
