@@ -8,7 +8,7 @@ batches) and RESNET_BOOK_CLAIMS=record (a failing `claim()` is recorded, not rai
 is measured). `--kernels avx2` also sets ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2: other float kernels,
 as on another CPU. The notebooks are not written.
 
-The results go to results/robustness.json (rows of other chapters, offsets and kernels are kept), with the date,
+The results go to results/robustness/<chapter>.json (rows of other offsets and kernels are kept), with the date,
 the machine and a fingerprint of each chapter's check cells, so the *Claims and evidence* page can say when a
 claim's spread was measured and whether its check changed since. The table printed at the end lists, per chapter
 and run, the claims that failed and their values; the exit status is 1 when any claim failed or a cell raised.
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from resnet_lib.book.claims import records_from_notebook  # noqa: E402
 
-OUT = ROOT / "results" / "robustness.json"
+OUT = ROOT / "results" / "robustness"
 KERNELS = {"default": {}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}}
 
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kernels", nargs="+", choices=sorted(KERNELS), default=["default"])
     parser.add_argument("--jobs", type=int, default=2, help="chapters executed side by side (one thread each)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
-    parser.add_argument("--out", type=Path, default=OUT, help="the JSON file to update (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=OUT, help="the folder of per-chapter JSON files to update")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
     for offset in args.offsets:
@@ -137,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     rows.sort(key=lambda r: (r["chapter"], r["kernels"], r["offset"]))
     print(table(rows))
     if not args.no_write:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(merge(rows, args.out), indent=1) + "\n")
-        print(f"written: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+        args.out.mkdir(parents=True, exist_ok=True)
+        for chapter in sorted({r["chapter"] for r in rows}):
+            path = args.out / f"{chapter}.json"
+            path.write_text(json.dumps(merge([r for r in rows if r["chapter"] == chapter], path), indent=1) + "\n")
+            print(f"written: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 1 if any(r["error"] or not all(c["holds"] for c in r["claims"]) for r in rows) else 0
 
 
