@@ -157,11 +157,24 @@ def plan(recipe_name: str, *, model: str | None = None, depth: int | None = None
     return runs
 
 
+def cpu_kernels() -> dict[str, str]:
+    """The CPU kernel set a run used: ATen's vector capability and oneDNN's instruction-set cap.
+
+    A CPU training run is bit-for-bit repeatable only under the same kernels: another CPU (or
+    ``ATEN_CPU_CAPABILITY`` / ``ONEDNN_MAX_CPU_ISA``) sums in another order, and the difference grows with every
+    step. `tests/test_reproduce.py` replays a committed run exactly where these match, and within a measured
+    tolerance elsewhere.
+    """
+    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper() or "default"}
+
+
 def _hardware() -> dict[str, Any]:
     device = profile.device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
     return {"device": device.type, "name": name, "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
-            "world_size": torch.distributed.get_world_size() if torch.distributed.is_initialized() else 1}
+            "world_size": torch.distributed.get_world_size() if torch.distributed.is_initialized() else 1,
+            **cpu_kernels()}
 
 
 def _versions() -> dict[str, str]:

@@ -3,6 +3,7 @@ the start of each committed long run (so the files under results/ provably come 
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -102,21 +103,63 @@ def test_two_gloo_processes_agree_with_each_other_and_with_one_process(tmp_path:
         torch.testing.assert_close(rank0[key], single[key], rtol=1e-4, atol=1e-5)
 
 
-RESULTS = sorted((ROOT / "results").glob("*/*.json"))
+RESULTS = sorted(p for p in (ROOT / "results").glob("*/*.json") if p.parent.name in reproduce.RECIPES)
+# Under other CPU kernels the first epoch is the same computation summed in another order, and SGD amplifies the
+# difference step by step. Measured on an AMD EPYC (AVX-512) against the committed plain-20 and ResNet-20 runs,
+# replaying under ATEN_CPU_CAPABILITY=avx2/ONEDNN_MAX_CPU_ISA=AVX2 and default/SSE41: the first epoch's training
+# loss moved by at most 3.5% (relative) and its training error by at most 3.1%; the held-out error moved by up to
+# 34% (plain-20: 44.3% against 59.4%), so it is compared only where the kernels match. Twice the largest measured
+# difference is the tolerance.
+CROSS_CPU_REL = 0.08
 
 
-@pytest.mark.parametrize("path", RESULTS, ids=[p.stem for p in RESULTS])
-def test_committed_results_replay_from_the_current_code(path: Path) -> None:
-    """The first epoch of each committed long run, retrained now, gives the committed numbers."""
+def replay_first_epoch(path: Path) -> dict[str, float]:
+    """Retrain the first epoch of a committed run with the current code; its three first-epoch numbers."""
     result = json.loads(path.read_text())
     config = result["config"]
-    if result["hardware"]["device"] != "cpu" or config["depth"] > 20:
-        pytest.skip("the first epoch of the 20-layer CPU runs is replayed (seconds); deeper ones share their code")
     torch.set_num_threads(result["hardware"]["threads"])
     (run,) = reproduce.plan(config["recipe"], model=config["model"], depth=config["depth"], seed=config["seed"],
                             smoke=config["smoke"], norm=config["norm"])
     model, data = reproduce.prepare(run)
-    history = reproduce.train(run, model, data, until_epoch=1, progress=False)
-    committed = result["history"]
-    for metric in ("train_loss", "train_err", "val_err"):
-        assert history.to_dict()[metric][0] == pytest.approx(committed[metric][0], rel=1e-6, abs=1e-9), metric
+    history = reproduce.train(run, model, data, until_epoch=1, progress=False).to_dict()
+    return {metric: history[metric][0] for metric in ("train_loss", "train_err", "val_err")}
+
+
+def assert_replays(path: Path, replayed: dict[str, float], kernels: dict[str, str]) -> None:
+    result = json.loads(path.read_text())
+    committed = {metric: result["history"][metric][0] for metric in replayed}
+    recorded = {key: result["hardware"].get(key) for key in kernels}
+    if recorded == kernels:  # the same float kernels: bit for bit
+        for metric, value in replayed.items():
+            assert value == pytest.approx(committed[metric], rel=1e-6, abs=1e-9), metric
+    else:
+        for metric in ("train_loss", "train_err"):
+            assert replayed[metric] == pytest.approx(committed[metric], rel=CROSS_CPU_REL), (metric, recorded, kernels)
+
+
+@pytest.mark.parametrize("path", RESULTS, ids=[p.stem for p in RESULTS])
+def test_committed_results_replay_from_the_current_code(path: Path) -> None:
+    """The first epoch of each committed long run, retrained now, gives the committed numbers: exactly under the
+    CPU kernels the run recorded, within the measured cross-CPU tolerance under others."""
+    result = json.loads(path.read_text())
+    if result["hardware"]["device"] != "cpu" or result["config"]["depth"] > 20:
+        pytest.skip("the first epoch of the 20-layer CPU runs is replayed (seconds); deeper ones share their code")
+    assert_replays(path, replay_first_epoch(path), reproduce.cpu_kernels())
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86 kernel switches")
+def test_a_replay_under_other_cpu_kernels_stays_within_the_tolerance() -> None:
+    """The tolerance branch, exercised on any x86 machine: oneDNN capped at SSE4.1 and ATen's scalar kernels are
+    never what a committed run used, so the replay differs and must still fall within CROSS_CPU_REL."""
+    path = ROOT / "results" / "cpu-long" / "resnet20-seed0.json"
+    code = ("import json, sys; sys.path.insert(0, 'tests'); from test_reproduce import replay_first_epoch; "
+            "from pathlib import Path; from resnet_lib import reproduce; "
+            f"print(json.dumps([replay_first_epoch(Path({str(path)!r})), reproduce.cpu_kernels()]))")
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    replayed, kernels = json.loads(out.stdout.strip().splitlines()[-1])
+    assert kernels == {"cpu_capability": "DEFAULT", "onednn_max_cpu_isa": "SSE41"}
+    committed = json.loads(path.read_text())["history"]["train_loss"][0]
+    assert replayed["train_loss"] != committed  # the switch took effect: other kernels, other sums
+    assert_replays(path, replayed, kernels)
