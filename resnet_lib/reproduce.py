@@ -40,6 +40,7 @@ from . import __version__, profile
 from .data import load_dataset
 from .models import cifar_plain, cifar_resnet, preact_resnet
 from .train import History, evaluate, fit
+from .validation import check_choice
 
 UNITS = ("original", "bn_after_add", "relu_before_add", "relu_only_preact", "full")
 PREACT_BLOCKS = {110: "basic", 164: "bottleneck"}  # the units of Identity Mappings' two CIFAR depths
@@ -245,12 +246,19 @@ def execute(run: Run, out: Path, *, resume: bool = False, progress: bool = True)
     return result
 
 
-def load_results(folder: str | Path, recipe: str | None = None) -> dict[str, dict[str, Any]]:
+COMMITTED = Path(__file__).resolve().parent / "book" / "runs"  # the book's committed long runs, shipped in the wheel
+
+
+def load_results(folder: str | Path | None = None, recipe: str | None = None) -> dict[str, dict[str, Any]]:
     """Every ``result.json`` (or ``*.json`` copied from one) under ``folder``, keyed by run name, in name order.
 
-    This is how the book reads the committed long runs: pages plot them beside their live runs.
+    Without ``folder``: the book's committed long runs (``resnet_lib/book/runs/<recipe>/``), which ship inside the
+    package, so a page that plots them runs in Colab with the notebook alone. This is how the book reads them:
+    pages plot them beside their live runs.
     """
-    root = Path(folder)
+    if recipe is not None:
+        check_choice("recipe", recipe, tuple(RECIPES))
+    root = COMMITTED if folder is None else Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"no results folder at {str(root)!r}: run python -m resnet_lib.reproduce first")
     results = {}

@@ -1,5 +1,5 @@
 """The reproduction tool: the smoke recipe end to end, bad input, two processes under torchrun, and a replay of
-the start of each committed long run (so the files under results/ provably come from the current code)."""
+the start of each committed long run (so the files under resnet_lib/book/runs/ provably come from the current code)."""
 
 import json
 import os
@@ -103,7 +103,7 @@ def test_two_gloo_processes_agree_with_each_other_and_with_one_process(tmp_path:
         torch.testing.assert_close(rank0[key], single[key], rtol=1e-4, atol=1e-5)
 
 
-RESULTS = sorted(p for p in (ROOT / "results").glob("*/*.json") if p.parent.name in reproduce.RECIPES)
+RESULTS = sorted(p for p in reproduce.COMMITTED.glob("*/*.json") if p.parent.name in reproduce.RECIPES)
 # Under other CPU kernels the first epoch is the same computation summed in another order, and SGD amplifies the
 # difference step by step. Measured on an AMD EPYC (AVX-512) against the committed plain-20 and ResNet-20 runs,
 # replaying under ATEN_CPU_CAPABILITY=avx2/ONEDNN_MAX_CPU_ISA=AVX2 and default/SSE41: the first epoch's training
@@ -151,7 +151,7 @@ def test_committed_results_replay_from_the_current_code(path: Path) -> None:
 def test_a_replay_under_other_cpu_kernels_stays_within_the_tolerance() -> None:
     """The tolerance branch, exercised on any x86 machine: oneDNN capped at SSE4.1 and ATen's scalar kernels are
     never what a committed run used, so the replay differs and must still fall within CROSS_CPU_REL."""
-    path = ROOT / "results" / "cpu-long" / "resnet20-seed0.json"
+    path = reproduce.COMMITTED / "cpu-long" / "resnet20-seed0.json"
     code = ("import json, sys; sys.path.insert(0, 'tests'); from test_reproduce import replay_first_epoch; "
             "from pathlib import Path; from resnet_lib import reproduce; "
             f"print(json.dumps([replay_first_epoch(Path({str(path)!r})), reproduce.cpu_kernels()]))")

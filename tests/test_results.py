@@ -57,3 +57,15 @@ def test_bad_rows_are_refused(rows) -> None:
         results_table(rows)
     with pytest.raises(TypeError):
         find_chapter(3)
+
+
+def test_the_packaged_snapshot_holds_what_the_committed_chapters_glue(tmp_path: Path) -> None:
+    """Pages quote other chapters from the snapshot shipped in the wheel (Colab has no other notebooks): it must be
+    what the committed notebooks glue. Stale? `python tools/notebooks.py run` refreshes a chapter's entry."""
+    from resnet_lib.book.results import SNAPSHOT, chapter_values, write_snapshot
+
+    notebooks = sorted(CHAPTERS.glob("*.ipynb"))
+    fresh = write_snapshot(notebooks, tmp_path / "glued.json")
+    assert fresh == json.loads(SNAPSHOT.read_text(encoding="utf-8")), "resnet_lib/book/runs/glued.json is stale"
+    assert chapter_values("02_degradation") == fresh["02_degradation"]
+    assert chapter_values("99_nothing") == {}
