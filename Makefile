@@ -3,6 +3,7 @@
 #   make test   every test: unit tests, strict nbval over the chapters, the GPU profile's dry run, the Colab-stack
 #               check, the book build, the browser check
 #   make translations   re-extract the English messages and update the catalogues (locale/TRANSLATING.md)
+#   make lab            JupyterLab on chapters/, to run a chapter locally
 # And two for authors:
 #   make refresh [CHAPTERS=chapters/02_degradation.ipynb]   re-execute chapters in place (fresh kernel)
 #   make times                                             the quick-profile execution time of each chapter
@@ -15,7 +16,7 @@ STAMP := $(VENV)/.installed
 CHAPTERS ?= $(wildcard chapters/*.ipynb)
 export RESNET_BOOK_PROGRESS ?= text
 
-.PHONY: book test unit nbval build browser data refresh times clean translations robustness
+.PHONY: book test unit nbval build browser data refresh times clean translations robustness lab
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,10 +43,15 @@ translations: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
+# Strict nbval as a Colab reader meets the pages (tools/colab_sim.py): resnet_lib from a wheel in its own virtualenv,
+# each notebook alone in an empty folder, every seed shifted by 1 (checks must hold for a seed the outputs were not
+# executed with), one thread per kernel, two kernels side by side.
+NBVAL_SEED_OFFSET ?= 1
 nbval: $(STAMP) data
-	RESNET_BOOK_PROFILE=quick RESNET_BOOK_THREADS=1 $(PY) -m pytest -q -p no:cacheprovider \
-	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -n 2 --dist loadfile $(CHAPTERS)
+	$(PY) tools/colab_sim.py --seed-offset $(NBVAL_SEED_OFFSET) -n 2 $(CHAPTERS)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters/
 
 build: book
 
@@ -89,8 +95,9 @@ plan: $(STAMP) data
 # Colab's stack: a second virtualenv (git-ignored) holding Colab's versions of the pure-Python packages
 # (requirements-colab.txt); torch, torchvision and the test tools come from $(VENV) through a .pth file, so it is
 # the same torch wheel. Runs the unit tests of the modules that use Colab's older packages (matplotlib, numpy,
-# tqdm, ipywidgets) and chapter 0 (widgets, plots, data) under nbval; the rest use torch alone, the same wheel in
-# both virtualenvs, and `make unit` runs them.
+# tqdm, ipywidgets) and chapter 0 (widgets, plots, data) under nbval, as Colab meets it (resnet_lib from the wheel,
+# the notebook alone in a folder); the rest use torch alone, the same wheel in both virtualenvs, and `make unit`
+# runs them.
 COLAB_VENV ?= .venv-colab
 COLAB_TESTS ?= tests/test_plots.py tests/test_plot_styles.py tests/test_data.py tests/test_train.py tests/test_diagrams.py \
   tests/test_profile.py tests/test_running_stats.py
@@ -108,5 +115,4 @@ $(COLAB_STAMP): requirements-colab.txt $(STAMP)
 colab: $(COLAB_STAMP) data
 	PYTHONPATH=$(CURDIR) $(COLAB_PY) tools/colab_versions.py requirements-colab.txt
 	PYTHONPATH=$(CURDIR) $(COLAB_PY) -m pytest $(COLAB_TESTS) -q -p no:cacheprovider -n 2
-	PYTHONPATH=$(CURDIR) RESNET_BOOK_PROFILE=quick RESNET_BOOK_THREADS=1 $(COLAB_PY) -m pytest -q -p no:cacheprovider \
-	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(COLAB_CHAPTER)
+	$(PY) tools/colab_sim.py --venv $(COLAB_VENV) --seed-offset $(NBVAL_SEED_OFFSET) -n 1 $(COLAB_CHAPTER)

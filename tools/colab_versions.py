@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Check that this interpreter imports the pinned (Colab) versions: `make colab` runs it in .venv-colab first.
 
     python tools/colab_versions.py requirements-colab.txt

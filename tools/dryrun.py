@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Dry run of the GPU profile on the CPU, and the planned training compute of every chapter.
 
     python tools/dryrun.py [chapters/*.ipynb] [--data DIR] [--jobs N] [--markdown]

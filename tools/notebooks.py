@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Re-execute the book's chapters in place, or print how long each one takes.
 
     python tools/notebooks.py run   [chapters/*.ipynb]   fresh kernel, top to bottom, outputs written back

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Re-execute chapters with every seed shifted, and under other CPU kernels, and tabulate their claims.
 
     python tools/robustness.py [chapters/*.ipynb] [--offsets 0 1 2 3 4] [--kernels default avx2] [--jobs 2]

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Write a small synthetic CIFAR-10 in the real `cifar-10-batches-py` pickle layout (for the dry run, offline).
 
     python tools/synthetic_cifar.py DIR [--images-per-batch N]

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Add (or remove, or list) a cell tag by cell id, without re-executing or reformatting the notebook otherwise.
 
     python tools/tag_cells.py chapters/02_degradation.ipynb 6886e42d 9a18afcc      add `needs-training`

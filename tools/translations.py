@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """The translated editions (issue 17): configuration, message catalogues, statistics, build.
 
     python tools/translations.py config   [--lang zh_CN]      write _build/<lang>/_config.yml and _toc.yml
@@ -55,6 +56,32 @@ def toc_pages() -> list[str]:
 
 # --- configuration ---------------------------------------------------------------------------------------------
 
+def search_terms(lang: str = "zh_CN") -> list[str]:
+    """The book's Chinese terms, two to twelve characters: the glossary's Chinese column (source notes' and
+    textbooks' names included) and every bold term of the translated pages."""
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]{2,12}")
+    terms: set[str] = set()
+    for line in (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2:
+            terms.update(cjk.findall(cells[1]))
+    for po in sorted((ROOT / "locale" / lang / "LC_MESSAGES" / "chapters").glob("*.po")):
+        for string in re.findall(r'^msgstr "(.*)"$', po.read_text(encoding="utf-8"), flags=re.M):
+            for bold in re.findall(r"\*\*(.+?)\*\*", string):
+                terms.update(cjk.findall(bold))
+    return sorted(terms)
+
+
+def write_search_dictionary(lang: str = "zh_CN") -> Path:
+    """A jieba user dictionary (one ``word frequency`` a line) of the book's terms, for the edition's search."""
+    path = ROOT / "_build" / lang / "search_terms.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{term} 1000\n" for term in search_terms(lang)), encoding="utf-8")
+    return path
+
+
 def write_config(lang: str = "zh_CN") -> Path:
     """The edition's complete Jupyter Book config and toc, generated from _config.yml and _toc.yml."""
     settings = edition(lang)
@@ -64,6 +91,10 @@ def write_config(lang: str = "zh_CN") -> Path:
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["language"] = lang
     sphinx_config.update(settings.get("config") or {})
+    if lang.startswith("zh"):
+        # Sphinx segments Chinese for its search index with jieba; a dictionary of the book's terms keeps compounds
+        # such as 快捷连接 whole, so a reader who types one finds it.
+        sphinx_config["html_search_options"] = {"dict": str(write_search_dictionary(lang))}
     # The twin of a page of this edition is the English page, one folder up.
     up = "../" * len(Path(settings["output"]).parts)
     sphinx_config["book_i18n_twin"] = {"root": up, "lang": "en", "label": "English"}
@@ -203,9 +234,18 @@ def stats(lang: str, check: bool = False) -> int:
 def build(lang: str = "zh_CN", extra: list[str] | None = None) -> Path:
     folder = write_config(lang)
     out = ROOT / "_build" / lang
-    subprocess.run([str(JUPYTER_BOOK), "build", str(ROOT), "--config", str(folder / "_config.yml"),
-                    "--toc", str(folder / "_toc.yml"), "--path-output", str(out), "--all", "-W", "--keep-going",
-                    *(extra or [])], check=True, cwd=ROOT)
+    command = [str(JUPYTER_BOOK), "build", str(ROOT), "--config", str(folder / "_config.yml"), "--toc",
+               str(folder / "_toc.yml"), "--path-output", str(out), "--all", "-W", "--keep-going", *(extra or [])]
+    # Jupyter Book's closing banner names its own output folder, a copy the reader never opens: print everything
+    # but that banner, and then the real path.
+    banner = ("_build/html", "Finished generating HTML", "Your book's HTML pages", "You can look at your book",
+              "Or paste this line", "=====")
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        for line in process.stdout:
+            if not any(part in line for part in banner):
+                print(line, end="", flush=True)
+    if process.returncode:
+        raise SystemExit(f"the {lang} build failed (exit status {process.returncode})")
     target = ROOT / "_build" / "html" / edition(lang)["output"]
     if target.exists():
         shutil.rmtree(target)
