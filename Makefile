@@ -68,7 +68,7 @@ times: $(STAMP)
 	$(PY) tools/notebooks.py times $(CHAPTERS)
 
 # Claims that hold for any seed and on any CPU (CONTRIBUTING, rule 2): re-execute the chapters with every seed
-# shifted by each offset, and under AVX2 kernels, and record every claim's value in results/robustness/.
+# shifted by each offset, and under AVX2 kernels, and record every claim's value in resnet_lib/book/runs/robustness/.
 ROBUSTNESS_OFFSETS ?= 0 1 2 3 4
 ROBUSTNESS_KERNELS ?= default avx2
 robustness: $(STAMP) data

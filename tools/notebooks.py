@@ -22,6 +22,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from resnet_lib.book.claims import write_claims_snapshot  # noqa: E402
 from resnet_lib.book.results import write_snapshot  # noqa: E402
 BUDGET_S = 180  # per chapter, quick profile, on the 2-core reference machine
 
@@ -46,6 +47,7 @@ def execute(path: Path, write: bool, timeout: int = 1800) -> float:
                                       "torch": torch.__version__}
         nbformat.write(nb, path)
         write_snapshot([path])  # what other pages quote of this one, shipped with the package (Colab)
+        write_claims_snapshot([path])  # its claims, for the Claims and evidence page
     return seconds
 
 

@@ -9,8 +9,8 @@ batches) and RESNET_BOOK_CLAIMS=record (a failing `claim()` is recorded, not rai
 is measured). `--kernels avx2` also sets ATEN_CPU_CAPABILITY=avx2 and ONEDNN_MAX_CPU_ISA=AVX2: other float kernels,
 as on another CPU. The notebooks are not written.
 
-The results go to results/robustness/<chapter>.json (rows of other offsets and kernels are kept), with the date,
-the machine and a fingerprint of each chapter's check cells, so the *Claims and evidence* page can say when a
+The results go to resnet_lib/book/runs/robustness/<chapter>.json (rows of other offsets and kernels are kept), with
+the date, the machine and a fingerprint of each claim's check cell, so the *Claims and evidence* page can say when a
 claim's spread was measured and whether its check changed since. The table printed at the end lists, per chapter
 and run, the claims that failed and their values; the exit status is 1 when any claim failed or a cell raised.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
-import hashlib
 import json
 import os
 import platform
@@ -33,18 +32,10 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from resnet_lib.book.claims import records_from_notebook  # noqa: E402
+from resnet_lib.book.claims import ROBUSTNESS, notebook_claims  # noqa: E402
 
-OUT = ROOT / "results" / "robustness"
+OUT = ROBUSTNESS  # shipped with the package: the Claims and evidence page reads it, in Colab too
 KERNELS = {"default": {}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}}
-
-
-def check_cells_fingerprint(path: Path) -> str:
-    """A short hash of the chapter's hidden check cells: the ledger says a spread is stale when it changed."""
-    nb = nbformat.read(path, as_version=4)
-    text = "\n".join(cell.source for cell in nb.cells
-                     if cell.cell_type == "code" and "claim(" in cell.source)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def run_one(path: str, offset: int, kernels: str, timeout: int) -> dict:
@@ -66,10 +57,10 @@ def run_one(path: str, offset: int, kernels: str, timeout: int) -> dict:
     except Exception as exc:  # a dead kernel or a time-out: still a row, with what went wrong
         error = f"{type(exc).__name__}: {exc}"[:300]
     seconds = time.perf_counter() - start
-    claims = [{key: record[key] for key in ("name", "value", "holds", "thresholds", "kind")}
-              for record in records_from_notebook(nb)]
+    records = notebook_claims(nb)
+    claims = [{key: record[key] for key in ("name", "value", "holds", "thresholds", "kind")} for record in records]
     return dict(chapter=Path(path).stem, offset=offset, kernels=kernels, seconds=round(seconds, 1), error=error,
-                claims=claims, fingerprint=check_cells_fingerprint(Path(path)))
+                claims=claims, fingerprints={record["name"]: record["fingerprint"] for record in records})
 
 
 def machine() -> str:

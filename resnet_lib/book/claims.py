@@ -18,9 +18,13 @@ every claim of a chapter, not only those before the first failure.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -146,3 +150,139 @@ def records_from_notebook(notebook: dict[str, Any]) -> list[dict[str, Any]]:
             if record is not None:
                 found.append(dict(record, cell=index))
     return found
+
+
+# --- the ledger: every claim of the book, its value on the page and its spread over seeds -----------------------
+
+RUNS = Path(__file__).resolve().parent / "runs"
+CLAIMS_SNAPSHOT = RUNS / "claims.json"  # every chapter's claim records as committed (tools/notebooks.py run)
+ROBUSTNESS = RUNS / "robustness"  # tools/robustness.py: every claim's value at seed offsets and CPU kernel sets
+
+
+def cell_fingerprint(source: str) -> str:
+    """A short hash of a check cell's code: a spread measured before the check changed is marked as stale."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+def notebook_claims(notebook: dict[str, Any]) -> list[dict[str, Any]]:
+    """The claim records of an executed notebook, each with the fingerprint of the cell that made it."""
+    cells = notebook.get("cells", [])
+    found = []
+    for record in records_from_notebook(notebook):
+        source = cells[record["cell"]].get("source", "")
+        found.append(dict(record, fingerprint=cell_fingerprint("".join(source) if isinstance(source, list)
+                                                              else source)))
+    return found
+
+
+def notebook_title(notebook: dict[str, Any]) -> str:
+    """The page's title: the first Markdown heading of the notebook."""
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            for line in ("".join(source) if isinstance(source, list) else source).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
+def write_claims_snapshot(notebooks: Sequence[str | Path], snapshot: str | Path | None = None) -> dict[str, Any]:
+    """Store the claim records of ``notebooks`` (other pages' entries kept): what the ledger page reads."""
+    path = Path(snapshot) if snapshot is not None else CLAIMS_SNAPSHOT
+    try:
+        chapters = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        chapters = {}
+    for notebook in notebooks:
+        content = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        chapters[Path(notebook).stem] = {"title": notebook_title(content), "claims": notebook_claims(content)}
+    chapters = {stem: entry for stem, entry in sorted(chapters.items()) if entry["claims"]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(chapters, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return chapters
+
+
+def _number_text(value: Any) -> str:
+    """A value as the ledger shows it: plain digits, never e-notation (a reader's ×10ⁿ instead)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    value = float(value)
+    if value == int(value) and abs(value) < 1e7:
+        return f"{int(value):,}"
+    if value != 0 and not 1e-3 <= abs(value) < 1e7:
+        mantissa, exponent = f"{value:.2e}".split("e")
+        superscript = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return f"{mantissa} × 10{superscript}"
+    return f"{value:.3g}"
+
+
+def _threshold_text(record: dict[str, Any]) -> str:
+    symbols = {"above": ">", "below": "<", "at_least": "≥", "at_most": "≤", "equals": "="}
+    unit = f" {record['unit']}" if record.get("unit") else ""
+    return " and ".join(f"{symbols[key]} {_number_text(limit)}" for key, limit in record["thresholds"].items()) + unit
+
+
+def ledger_rows(claims: dict[str, dict[str, Any]], robustness: dict[str, dict[str, Any]]) -> list[dict]:
+    """One row per claim: the page's record joined with the robustness runs of the same chapter and name."""
+    rows = []
+    for stem, entry in claims.items():
+        runs = robustness.get(stem, {}).get("runs", [])
+        for record in entry["claims"]:
+            row = dict(chapter=stem, title=entry.get("title") or stem, name=record["name"], statement=record["statement"], kind=record["kind"],
+                       check=_threshold_text(record) if record["kind"] == "measured" else "cited",
+                       value=_number_text(record["value"]), paper=record.get("paper", ""))
+            measured = [(run, claim) for run in runs for claim in run.get("claims", [])
+                        if claim["name"] == record["name"]]
+            seeds = [(run, claim) for run, claim in measured if run["kernels"] == "default"]
+            other = [(run, claim) for run, claim in measured if run["kernels"] != "default"]
+            values = [claim["value"] for _, claim in seeds if isinstance(claim["value"], (int, float))
+                      and not isinstance(claim["value"], bool)]
+            row["spread"] = (f"{_number_text(min(values))} to {_number_text(max(values))}" if values else "–")
+            row["seeds"] = ("–" if record["kind"] == "cited" else
+                            f"{sum(c['holds'] for _, c in seeds)}/{len(seeds)}" if seeds else "not measured")
+            row["other_cpu"] = ("–" if not other else "held" if all(c["holds"] for _, c in other) else "FAILED")
+            stale = any(run.get("fingerprints", {}).get(record["name"]) not in (None, record.get("fingerprint"))
+                        for run, _ in measured)
+            row["stale"] = bool(stale)
+            row["holds_everywhere"] = bool(measured) and all(c["holds"] for _, c in measured)
+            rows.append(row)
+    return rows
+
+
+def load_ledger(claims_path: str | Path | None = None, robustness_folder: str | Path | None = None) -> list[dict]:
+    """The ledger's rows from the packaged claim snapshot and robustness files (or the paths given)."""
+    claims_file = Path(claims_path) if claims_path is not None else CLAIMS_SNAPSHOT
+    folder = Path(robustness_folder) if robustness_folder is not None else ROBUSTNESS
+    claims = json.loads(claims_file.read_text(encoding="utf-8")) if claims_file.exists() else {}
+    robustness = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))}
+    return ledger_rows(claims, robustness)
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def ledger_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """The ledger as Markdown: a summary line, then one table per chapter (chapter pages linked)."""
+    if not rows:
+        return "No claims recorded yet."
+    measured = [row for row in rows if row["kind"] == "measured"]
+    everywhere = sum(row["holds_everywhere"] for row in measured)
+    not_measured = sum(row["seeds"] == "not measured" for row in measured)
+    cited_count = len(rows) - len(measured)
+    lines = [f"**{len(rows)} claims**: {len(measured)} checked by a run in the page, of which {everywhere} held at "
+             f"every seed offset and CPU kernel set measured and {not_measured} have no robustness run yet; "
+             f"{cited_count} taken from papers.", ""]
+    for stem in dict.fromkeys(row["chapter"] for row in rows):
+        title = next(row["title"] for row in rows if row["chapter"] == stem)
+        lines += [f"**[{_cell(title)}]({stem}.html)**", "",
+                  "| claim | check | on the page | seeds 0-4: range | held | AVX2 |", "|---|---|---:|---:|---:|---|"]
+        for row in (r for r in rows if r["chapter"] == stem):
+            claim_text = _cell(row["statement"]) + (f" *(paper: {_cell(row['paper'])})*" if row["paper"] else "")
+            held = row["seeds"] + (" (check changed since)" if row["stale"] else "")
+            lines.append(f"| {claim_text} | {_cell(row['check'])} | {_cell(row['value'])} | {_cell(row['spread'])} | "
+                         f"{held} | {row['other_cpu']} |")
+        lines.append("")
+    return "\n".join(lines)
