@@ -136,6 +136,10 @@ def _twin_link(app: Sphinx, pagename: str, templatename: str, context: dict, doc
     if pagename in app.config.book_i18n_pending:
         note = html.escape(app.config.book_i18n_pending_note)
         link += f'<div class="admonition note translation-pending"><p>{note}</p></div>\n'
+    if app.config.book_i18n_notebook_note and str(app.env.doc2path(pagename)).endswith(".ipynb"):
+        # The launch buttons open the one notebook there is, with the English prose: say so before a reader clicks.
+        note = html.escape(app.config.book_i18n_notebook_note)
+        link += f'<p class="notebook-language-note">{note}</p>\n'
     context["body"] = link + context.get("body", "")
     context["metatags"] = context.get("metatags", "") + (
         f'\n<link rel="alternate" hreflang="{lang}" href="{html.escape(href)}" />')
@@ -158,6 +162,8 @@ def setup(app: Sphinx) -> dict:
     # Pages of this edition whose text is still the English fallback, and the note they show.
     app.add_config_value("book_i18n_pending", [], "html", [list])
     app.add_config_value("book_i18n_pending_note", "", "html", [str])
+    # A line on executed pages saying which language the notebook behind the Colab button is in ("" for none).
+    app.add_config_value("book_i18n_notebook_note", "", "html", [str])
     app.connect("html-page-context", _twin_link)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
             "myst_nb_version": myst_nb.__version__}

@@ -213,6 +213,9 @@ def test_page(page_path: str, server: str, browser) -> None:
     check_twin(page, page_path)
     if page_path.startswith(ZH):
         check_chinese_page(page, page_path)
+        if source_of(page_path).suffix == ".ipynb":
+            note = page.locator("p.notebook-language-note")
+            assert note.count() == 1 and "英文" in note.inner_text(), "no note that the Colab notebook is English"
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + ".png")), full_page=True)
@@ -305,4 +308,22 @@ def test_menu_button_opens_and_closes_the_navigation(width: int, prefix: str, se
     page.wait_for_timeout(600)
     assert page.evaluate(NAV_SHOWN_JS) is shown, f"at {width} px the navigation did not close/reopen"
     assert_no_console_errors(errors)
+    page.close()
+
+
+SEARCH_TERMS = [("", "residual"), ("", "bottleneck"), ("", "degradation"),
+                (ZH, "残差"), (ZH, "瓶颈"), (ZH, "快捷连接")]
+
+
+@pytest.mark.parametrize("prefix, term", SEARCH_TERMS, ids=[t for _, t in SEARCH_TERMS])
+def test_search_finds_the_books_terms(prefix: str, term: str, server: str, browser) -> None:
+    """A reader types a term of the book into the search box: both editions list pages (the Chinese one segments
+    with jieba and the book's own terms, so compounds such as 快捷连接 are found whole)."""
+    page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
+    page.goto(f"{server}/{prefix}search.html?q={term}", wait_until="load")
+    # The summary line is empty while the search runs and says how many pages matched once it is done.
+    page.wait_for_function("() => { const p = document.querySelector('#search-results p.search-summary'); "
+                           "return p !== null && p.textContent.trim().length > 0; }", timeout=30000)
+    found = page.locator("#search-results ul.search > li").count()
+    assert found > 0, f"searching {prefix or 'en/'} for {term!r} finds nothing"
     page.close()
