@@ -143,8 +143,14 @@ def assert_no_console_errors(errors: list[str]) -> None:
 
 # Cell outputs (and code) whose lines are wider than their box: the reader sees a cut line or a scroll bar.
 CLIPPED_OUTPUT_JS = """() => Array.from(document.querySelectorAll('main div.cell_output pre'))
+    .filter(p => !p.closest('div.highlight'))  // code shown from the library scrolls instead (SOURCE_SCROLLS_JS)
     .filter(p => p.scrollWidth > p.clientWidth + 1)
     .map(p => p.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '').slice(0, 100))"""
+
+# Library code shown in an output keeps its indentation: unwrapped lines that scroll sideways, never wrapped.
+SOURCE_SCROLLS_JS = """() => Array.from(document.querySelectorAll('main div.cell_output div.highlight pre'))
+    .filter(p => { const s = getComputedStyle(p); return s.whiteSpace !== 'pre' || !['auto', 'scroll'].includes(s.overflowX); })
+    .map(p => p.textContent.slice(0, 80))"""
 
 # Math (display or inline) that reaches past the right edge of the text column, or scrolls inside its box.
 MATH_OFF_PAGE_JS = """() => {
@@ -271,6 +277,8 @@ def test_page_on_a_phone(page_path: str, server: str, browser) -> None:
     assert not off_page, f"math running off the page at {PHONE} px: {off_page}"
     clipped = page.evaluate(CLIPPED_OUTPUT_JS)
     assert not clipped, f"output lines clipped at {PHONE} px: {clipped}"
+    wrapped = page.evaluate(SOURCE_SCROLLS_JS)
+    assert not wrapped, f"library code wrapped (indentation broken) at {PHONE} px: {wrapped}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + f"-{PHONE}.png")), full_page=True)
     assert_no_console_errors(errors)
