@@ -5,8 +5,6 @@ At the defaults the layers, parameter count and ``state_dict`` keys are exactly 
 so weights load both ways. ``width``, ``hidden`` and ``image_size`` shrink it enough to train on a CPU.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch.nn as nn

@@ -6,8 +6,6 @@ traceable: the friendly message in eager mode, plain tensor code under fx, Torch
 ``torch.export``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 

@@ -5,8 +5,6 @@ deeper plain nets train worse, deeper residual nets train better. Both are built
 ``BasicBlock`` as the ImageNet ResNet; the only difference is the shortcut.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch

@@ -32,8 +32,6 @@ What changes on the way to PyTorch, and why:
   parameter promises (and the same at the default).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import torch

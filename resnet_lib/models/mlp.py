@@ -3,8 +3,6 @@
 A residual net and a feedforward net that differ only in the shortcut, so that any difference in their input
 gradients (``resnet_lib.probes.shattering``) is the shortcut's doing.
 """
-from __future__ import annotations
-
 from collections.abc import Callable
 
 import torch

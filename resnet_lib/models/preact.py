@@ -24,8 +24,6 @@ the full pre-activation net's stem is a single conv (its first unit brings BN-Re
 precedes pooling, because its units never activate their sum.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch

@@ -6,8 +6,6 @@ Same module names and shapes, so a ``state_dict`` loads into torchvision's model
 ``forward_features``, ``forward_head``, ``reset_classifier``, ``feature_info`` and each block's ``zero_init_last``.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch

@@ -5,8 +5,6 @@ matches torchvision's model of the same name (parameter count and ``state_dict``
 both ways. ``width``, ``hidden`` and ``image_size`` shrink it enough to train on a CPU.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch.nn as nn
