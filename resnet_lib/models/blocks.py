@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import torch.fx  # noqa: F401  (is_fx_tracing)
 
 from ..probes.geometry import output_size  # noqa: F401  (re-exported for alexnet and vgg)
-from ..validation import check_bool, check_callable, check_choice, check_images, check_int
+from ..validation import check_bool, check_callable, check_choice, check_images, check_int, is_int
 
 NormLayer = Callable[[int], nn.Module]
 """A factory taking a channel count, as torchvision's ``norm_layer``: ``nn.BatchNorm2d``, or ``nn.Identity`` for none."""
@@ -136,7 +136,7 @@ def feature_take_indices(num_features: int, indices: Any = None) -> tuple[list[i
     last n, a list those positions (negative counts from the end). Returns the positions and the largest."""
     if indices is None:
         indices = num_features
-    if isinstance(indices, int) and not isinstance(indices, bool):
+    if is_int(indices):
         check_int("indices", indices, minimum=1, maximum=num_features)
         take = list(range(num_features - indices, num_features))
     elif isinstance(indices, (list, tuple)) and indices:
@@ -277,8 +277,9 @@ def zero_init_blocks_(model: nn.Module) -> None:
 def blocks_per_stage(depth: object, layers_per_block: int, examples: str) -> int:
     """CIFAR-style nets have depth = layers_per_block * n + 2 (stem conv and fc); return n, the blocks per stage."""
     rule = f"{layers_per_block}n+2 ({examples}, ...)"
-    if isinstance(depth, bool) or not isinstance(depth, int):
+    if not is_int(depth):
         raise TypeError(f"depth must be an int of the form {rule}, got depth={depth!r} ({type(depth).__name__})")
+    depth = int(depth)  # type: ignore[call-overload]
     if depth < layers_per_block + 2 or (depth - 2) % layers_per_block != 0:
         raise ValueError(f"depth must be {rule}, got depth={depth}")
     return (depth - 2) // layers_per_block

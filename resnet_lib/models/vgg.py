@@ -151,13 +151,12 @@ class VGG(MLPClassifierMixin, nn.Module):
         kaiming_init_(self, init_linear=True)  # see kaiming_init_ for why not torchvision's N(0, 0.01^2)
 
 
-def _vgg(depth: int, norm_layer: NormLayer | None, **kwargs: Any) -> VGG:
-    if "norm_layer" in kwargs:
-        if norm_layer is not None:
-            raise TypeError(f"vgg{depth}_bn builds with nn.BatchNorm2d, got norm_layer={kwargs['norm_layer']!r}; "
-                            f"use vgg{depth}(norm_layer=...) for another normalisation")
-        norm_layer = kwargs.pop("norm_layer")
-    return VGG(depth, norm_layer=norm_layer, **kwargs)
+def _vgg(depth: int, default_norm: NormLayer | None, **kwargs: Any) -> VGG:
+    if "norm_layer" in kwargs and default_norm is not None:
+        raise TypeError(f"vgg{depth}_bn builds with nn.BatchNorm2d, got norm_layer={kwargs['norm_layer']!r}; "
+                        f"use vgg{depth}(norm_layer=...) for another normalisation")
+    kwargs.setdefault("norm_layer", default_norm)
+    return VGG(depth, **kwargs)
 
 
 # One small factory per configuration, as torchvision. Keyword arguments go to VGG: num_classes, in_channels,

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..validation import check_int, check_module, check_number
+from ..validation import check_int, check_module, check_number, is_int
 from .vgg import VGG, VGG_PAPER_CONFIGS, Layer
 
 __all__ = ["VGG_PAPER_CONFIGS", "ConfigVGG", "vgg_paper", "vgg_depth_config", "weight_layers", "normal_init_",
@@ -27,7 +27,7 @@ def vgg_depth_config(depth: int) -> list[Layer]:
     are shared out over stages 3 to 5, the later stages taking the remainder. Depths 11, 13, 16 and 19 give
     exactly configurations A, B, D and E.
     """
-    check_int("depth", depth, minimum=8)
+    depth = check_int("depth", depth, minimum=8)
     convs = depth - 3
     early = 1 if convs <= 8 else 2
     rest = convs - 2 * early
@@ -44,12 +44,12 @@ def _check_config(config: Any) -> list[Layer]:
             raise ValueError(f"config must be one of {', '.join(VGG_PAPER_CONFIGS)}, a depth >= 8 or a list, "
                              f"got config={config!r}")
         return VGG_PAPER_CONFIGS[config]
-    if isinstance(config, int) and not isinstance(config, bool):
+    if is_int(config):
         return vgg_depth_config(config)
     if not isinstance(config, Sequence) or not config:
         raise TypeError(f"config must be a name ('A' ... 'E'), a depth or a non-empty list, got config={config!r}")
     for item in config:
-        ok = (item in ("M", "LRN") or (isinstance(item, int) and not isinstance(item, bool) and item > 0)
+        ok = (item in ("M", "LRN") or (is_int(item) and item > 0)
               or (isinstance(item, tuple) and len(item) == 2 and item[0] in (1, 3)))
         if not ok:
             raise ValueError(f"config entries must be channel counts, (1, channels), 'M' or 'LRN', got {item!r}")
