@@ -172,3 +172,13 @@ def test_zero_init_last_on_mlp_and_keras_blocks(block) -> None:
     module.zero_init_last()
     h = torch.randn(3, 6) if isinstance(module, models.MLPBlock) else torch.randn(2, 16, 5, 5)
     torch.testing.assert_close(module(h), h)
+
+
+def test_models_import_nothing_from_probes() -> None:
+    """Layering: the networks stand alone; measurements (probes) depend on them, not the other way round."""
+    import subprocess
+    import sys
+
+    code = "import sys, resnet_lib.models; print(sorted(m for m in sys.modules if m.startswith('resnet_lib.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "resnet_lib.probes" not in loaded and "resnet_lib.train" not in loaded and "resnet_lib.data" not in loaded

@@ -106,17 +106,17 @@ def test_linear_layers_get_he_init_with_fan_in_when_asked() -> None:
 
 
 class _DtypeRecorder(nn.Module):
-    """A tiny conv net that records the dtype its first convolution computes in, inside the forward."""
+    """A tiny conv net that records, inside the forward, the dtype its first convolution computes in."""
 
     def __init__(self) -> None:
         super().__init__()
         self.conv = nn.Conv2d(1, 4, 3, padding=1)
         self.fc = nn.Linear(4, 4)
-        self.seen: set[torch.dtype] = set()
+        self.seen: set[tuple[bool, torch.dtype]] = set()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.conv(x)
-        self.seen.add(h.dtype)
+        self.seen.add((self.training, h.dtype))
         return self.fc(F.adaptive_avg_pool2d(F.relu(h), 1).flatten(1))
 
 
@@ -124,10 +124,11 @@ class _DtypeRecorder(nn.Module):
 def test_amp_really_runs_the_forward_in_bfloat16_on_cpu(tiny_data, amp: bool, dtype: torch.dtype) -> None:
     net = _DtypeRecorder()
     fit(net, tiny_data, epochs=1, lr=0.05, batch_size=64, amp=amp, progress=False)
-    assert net.seen == {dtype}
+    # Training steps (train mode); fit's eval-mode passes include the FLOP count of its plan, in float32.
+    assert {seen for training, seen in net.seen if training} == {dtype}
     net.seen.clear()
     evaluate(net, tiny_data.val_x, tiny_data.val_y, amp=amp)
-    assert net.seen == {dtype}
+    assert net.seen == {(False, dtype)}
 
 
 def _train_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

@@ -7,6 +7,7 @@ one device. Local response normalisation follows the first two convolutions (aft
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -112,17 +113,9 @@ def check_built_size(x: torch.Tensor, features: nn.Module, image_size: int, map_
                          f"build it with image_size={height} for other inputs")
 
 
-def alexnet_paper(
-    *,
-    groups: int = 2,
-    lrn: bool = True,
-    widths: Sequence[int] = PAPER_WIDTHS,
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> PaperAlexNet:
-    """The paper's AlexNet: 60,965,224 parameters with ``groups=2``, 62,378,344 with ``groups=1``."""
-    return PaperAlexNet(groups=groups, lrn=lrn, widths=widths, num_classes=num_classes, in_channels=in_channels,
-                        hidden=hidden, image_size=image_size, dropout=dropout)
+def alexnet_paper(**kwargs: Any) -> PaperAlexNet:
+    """The paper's AlexNet: 60,965,224 parameters with ``groups=2``, 62,378,344 with ``groups=1``.
+
+    Keyword arguments go to PaperAlexNet: groups, lrn, widths, num_classes, in_channels, hidden, image_size, dropout.
+    """
+    return PaperAlexNet(**kwargs)

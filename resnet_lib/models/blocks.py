@@ -14,7 +14,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.fx  # noqa: F401  (is_fx_tracing)
 
-from ..probes.geometry import output_size  # noqa: F401  (re-exported for alexnet and vgg)
 from ..validation import check_bool, check_callable, check_choice, check_images, check_int, is_int
 
 NormLayer = Callable[[int], nn.Module]
@@ -157,11 +156,16 @@ def classifier_layer(in_features: int, num_classes: int) -> nn.Module:
 
 
 class FeaturesMixin:
-    """timm's ``forward_intermediates`` for every network of the library.
+    """``forward`` as ``forward_head(forward_features(x))`` and timm's ``forward_intermediates``, for every network
+    of the library.
 
     A network lists the modules ``forward_features`` runs, in order, in ``_forward_path()``; the outputs of the
     modules named in ``feature_info`` are the intermediates.
     """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.forward_features(x)  # type: ignore[attr-defined]
+        return self.forward_head(x)  # type: ignore[attr-defined]
 
     def _forward_path(self) -> list[tuple[str, nn.Module]]:
         raise NotImplementedError
@@ -244,10 +248,6 @@ class MLPClassifierMixin(FeaturesMixin):
         if not torch.jit.is_scripting():
             check_input(x, self.in_channels, self.min_input_size)
         return self.features(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         x = self.avgpool(x)

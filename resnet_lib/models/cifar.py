@@ -120,10 +120,6 @@ class CifarResNet(ClassifierMixin, nn.Module):
         x = self.layer3(x)
         return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
-
 
 def cifar_resnet(depth: int, **kwargs: Any) -> CifarResNet:
     """Residual CIFAR net of depth 6n+2 (20 -> 0.27M parameters, 110 -> 1.7M with option A).

@@ -232,9 +232,6 @@ class KerasPreActResNet(ClassifierMixin, nn.Module):
         x = torch.flatten(self.pool(x), 1)
         return x if pre_logits else self.fc(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
-
     def regularized_weights(self) -> list[nn.Parameter]:
         """The weights Keras gives ``kernel_regularizer=l2(reg)``: every convolution kernel and the dense kernel."""
         return [m.weight for m in self.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]

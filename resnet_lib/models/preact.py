@@ -265,10 +265,6 @@ class PreActResNet(ClassifierMixin, nn.Module):
         x = self.layer3(x)
         return self.final_activation(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
-
 
 def preact_resnet(depth: int, **kwargs: Any) -> PreActResNet:
     """Pre-activation ResNet; ``preact_resnet(164)`` has 1.7M and ``preact_resnet(1001)`` 10.2M parameters.

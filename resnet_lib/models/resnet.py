@@ -249,11 +249,6 @@ class ResNet(ClassifierMixin, nn.Module):
         x = self.layer4(x)
         return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        x = self.forward_head(x)
-        return x
-
 
 def _resnet(block: type[BasicBlock | Bottleneck], layers: list[int], **kwargs: Any) -> ResNet:
     return ResNet(block, layers, **kwargs)
