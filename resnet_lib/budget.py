@@ -23,6 +23,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from .validation import is_int
+
 DRY_RUN_VARIABLE = "RESNET_BOOK_DRY_RUN"
 DRY_RUN_STEPS = 2  # optimiser steps of one capped training (two epochs of one step each for fit)
 # Data-set caps of a dry run: a few batches, so that probes and plots of the full-width nets (loss landscapes,
@@ -151,7 +153,7 @@ def cap_sizes(name: str, train_size: int | None, val_size: int, test_size: int |
         return train_size, val_size, test_size, None
 
     def is_size(value: Any) -> bool:  # anything else is left for the loader's own checks to refuse
-        return isinstance(value, int) and not isinstance(value, bool)
+        return is_int(value)
 
     if not (is_size(val_size) and (train_size is None or is_size(train_size))
             and (test_size is None or is_size(test_size))):

@@ -22,7 +22,15 @@ import torch
 import torch.nn.functional as F
 
 from . import budget, profile
-from .validation import check_batch, check_bool, check_choice, check_int, check_positive_int, check_tensor
+from .validation import (
+    check_batch,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_int,
+    check_positive_int,
+    check_tensor,
+)
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
 DEFAULT_DATA_DIR = Path("~/.cache/resnet_book")
@@ -168,9 +176,8 @@ def write_synthetic_cifar10(root: str | Path, images_per_batch: int = 200, seed:
     `images_per_batch` 32x32 colour images each, classes in turn (balanced), every class a blurred colour
     pattern of its own plus noise, so the images are not constant; and a `batches.meta` with the class names.
     """
-    if isinstance(images_per_batch, bool) or not isinstance(images_per_batch, int) or images_per_batch < 10:
-        raise ValueError(f"images_per_batch must be an int of at least 10 (one image per class), "
-                         f"got images_per_batch={images_per_batch!r}")
+    check_int("images_per_batch", images_per_batch, minimum=10)  # one image per class at least
+    check_int("seed", seed)
     folder = Path(root).expanduser() / CIFAR10_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -346,11 +353,19 @@ def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, *, shuffle: bool,
     short batch, so BatchNorm never sees a batch of one and every step costs the same.
     """
     check_batch(x, y)
-    check_positive_int("batch_size", batch_size)
+    batch_size = check_positive_int("batch_size", batch_size)
     check_bool("shuffle", shuffle)
     check_bool("drop_last", drop_last)
-    if augment is not None and (isinstance(augment, str) or not callable(augment)):
-        raise TypeError(f"augment must be a function such as random_crop_flip or None, got augment={augment!r}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got generator={generator!r}")
+    if augment is not None:
+        check_callable("augment", augment, "random_crop_flip, or None")
+    # The checks above run at the call; the batches themselves come lazily.
+    return _batches(x, y, batch_size, shuffle, generator, augment, drop_last)
+
+
+def _batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool, generator: torch.Generator | None,
+             augment: Callable[..., torch.Tensor] | None, drop_last: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     count = len(x)
     order = torch.randperm(count, generator=generator).to(x.device, non_blocking=True) if shuffle else None
     stop = count - count % batch_size if drop_last else count

@@ -39,10 +39,10 @@ import torch.nn as nn
 from . import __version__, profile
 from .data import load_dataset
 from .models import cifar_plain, cifar_resnet, preact_resnet
+from .models.preact import UNITS
 from .train import History, evaluate, fit
 from .validation import check_choice
 
-UNITS = ("original", "bn_after_add", "relu_before_add", "relu_only_preact", "full")
 PREACT_BLOCKS = {110: "basic", 164: "bottleneck"}  # the units of Identity Mappings' two CIFAR depths
 
 

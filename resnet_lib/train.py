@@ -38,6 +38,7 @@ from .validation import (
     check_optional_bool,
     check_positive,
     check_positive_int,
+    is_number,
 )
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
@@ -102,7 +103,12 @@ def learning_rate(step: int, total_steps: int, *, lr: float, schedule: str = "st
     constant: `lr` throughout
     The first `warmup_steps` use lr/10, as the paper does for ResNet-110 (its deepest CIFAR net).
     """
+    check_int("step", step, minimum=0)
+    check_positive_int("total_steps", total_steps)
+    check_positive("lr", lr)
     check_choice("schedule", schedule, SCHEDULES)
+    check_milestones(milestones)
+    check_int("warmup_steps", warmup_steps, minimum=0)
     if step < warmup_steps:
         return lr / 10
     progress = step / total_steps
@@ -115,6 +121,21 @@ def learning_rate(step: int, total_steps: int, *, lr: float, schedule: str = "st
             return lr * (0.1 + 0.9 * progress / 0.3)
         return lr * 0.5 * (1 + math.cos(math.pi * (progress - 0.3) / 0.7))
     return lr  # "constant"
+
+
+def check_milestones(milestones: object) -> tuple[float, ...]:
+    """Milestones are fractions of training (0.5 = halfway), not step or epoch numbers: 32000 would never be
+    reached and the schedule would silently stay at ``lr``."""
+    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (tuple, list)):
+        raise TypeError(f"milestones must be a tuple of fractions of training such as (0.5, 0.75), "
+                        f"got milestones={milestones!r} ({type(milestones).__name__})")
+    for index, milestone in enumerate(milestones):
+        if not is_number(milestone):
+            raise TypeError(f"milestones[{index}] must be a number, got milestones={milestones!r}")
+        if not 0 < milestone < 1:
+            raise ValueError(f"milestones must be fractions of training strictly between 0 and 1 (not step or "
+                             f"epoch numbers), got milestones={milestones!r}")
+    return tuple(float(m) for m in milestones)
 
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024, *,
@@ -239,7 +260,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     check_positive_int("epochs", epochs)
     check_positive("lr", lr)
     check_positive_int("batch_size", batch_size)
-    check_number("momentum", momentum, 0.0)
+    check_number("momentum", momentum, 0.0, 1.0, high_inclusive=False)  # 1 or more: the steps grow without end
     check_number("weight_decay", weight_decay, 0.0)
     check_int("warmup_epochs", warmup_epochs, minimum=0)
     check_choice("schedule", schedule, SCHEDULES)
@@ -250,10 +271,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     check_int("seed", seed)
     if until_epoch is not None:
         check_int("until_epoch", until_epoch, minimum=1, maximum=epochs)
-    if not isinstance(milestones, (tuple, list)) or not all(
-            isinstance(m, (int, float)) and not isinstance(m, bool) and 0 < m < 1 for m in milestones):
-        raise ValueError(f"milestones must be fractions of training strictly between 0 and 1, "
-                         f"got milestones={milestones!r}")
+    check_milestones(milestones)
     if warmup_epochs >= epochs:
         raise ValueError(f"warmup_epochs must be less than epochs={epochs}, got warmup_epochs={warmup_epochs}")
     # The plan (and, with RESNET_BOOK_DRY_RUN=1, a run cut to two one-batch epochs): resnet_lib.budget.
@@ -382,7 +400,7 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     check_positive_int("steps", steps)
     check_positive("lr", lr)
     check_positive_int("batch_size", batch_size)
-    check_number("momentum", momentum, 0.0)
+    check_number("momentum", momentum, 0.0, 1.0, high_inclusive=False)
     check_bool("progress", progress)
     model.to(x.device).train()
     steps = budget.plan_steps(model, x, steps=steps, batch_size=batch_size, desc=desc)  # capped in a dry run

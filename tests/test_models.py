@@ -428,13 +428,15 @@ def test_unknown_option_names_list_allowed_values(build, parameter: str, value: 
 
 
 SIZE_ARGUMENTS = [
-    (lambda **kw: cifar_resnet(8, **kw), ["width", "num_classes", "in_channels"]),
-    (lambda **kw: cifar_plain(8, **kw), ["width", "num_classes", "in_channels"]),
-    (lambda **kw: preact_resnet(11, **kw), ["width", "num_classes", "in_channels"]),
-    (lambda **kw: resnet18(**kw), ["num_classes", "in_channels"]),
-    (lambda **kw: alexnet(image_size=16, **kw), ["width", "hidden", "num_classes", "in_channels"]),
-    (lambda **kw: models.vgg11(image_size=16, **kw), ["width", "hidden", "num_classes", "in_channels"]),
+    (lambda **kw: cifar_resnet(8, **kw), ["width", "in_channels"]),
+    (lambda **kw: cifar_plain(8, **kw), ["width", "in_channels"]),
+    (lambda **kw: preact_resnet(11, **kw), ["width", "in_channels"]),
+    (lambda **kw: resnet18(**kw), ["in_channels"]),
+    (lambda **kw: alexnet(image_size=16, **kw), ["width", "hidden", "in_channels"]),
+    (lambda **kw: models.vgg11(image_size=16, **kw), ["width", "hidden", "in_channels"]),
 ]
+"""Sizes that must be at least 1; ``num_classes`` may be 0 (a headless net, timm's rule): see
+test_every_builder.py and test_num_classes_must_be_a_whole_number_of_at_least_zero."""
 
 
 @pytest.mark.parametrize("build, names", SIZE_ARGUMENTS)
@@ -450,6 +452,14 @@ def test_sizes_must_be_ints(build, names: list[str]) -> None:
     for name in names:
         with pytest.raises(TypeError, match=rf"{name} must be a positive int, got {name}=16.0 \(float\)"):
             build(**{name: 16.0})
+
+
+@pytest.mark.parametrize("build, _", SIZE_ARGUMENTS)
+def test_num_classes_must_be_a_whole_number_of_at_least_zero(build, _) -> None:
+    with pytest.raises(TypeError, match=r"num_classes must be an int, got num_classes=16.0 \(float\)"):
+        build(num_classes=16.0)
+    with pytest.raises(ValueError, match=r"num_classes must be an int in \[0, inf\], got num_classes=-3"):
+        build(num_classes=-3)
 
 
 def test_bad_dropout_scale_and_image_size() -> None:

@@ -51,7 +51,8 @@ def test_plot_history_one_panel_thin_train_thick_held_out_in_percent() -> None:
 
 
 def test_plot_history_with_the_real_history_class() -> None:
-    train = pytest.importorskip("resnet_lib.train")
+    from resnet_lib import train
+
     history = train.History(train_loss=[1.0, 0.5], train_err=[0.4, 0.2], val_loss=[1.1, 0.7], val_err=[0.45, 0.3])
     fig = plots.plot_history({"run": history})
     np.testing.assert_allclose(fig.axes[0].get_lines()[1].get_ydata(), [45, 30])
@@ -153,7 +154,6 @@ def test_conv_output_table_has_the_resnet_examples() -> None:
 
 
 def test_conv_output_explorer_updates_when_a_slider_moves() -> None:
-    pytest.importorskip("ipywidgets")
     box = widgets.conv_output_explorer()
     sliders = {child.description: child for child in box.children[:-1]}
     result = box.children[-1]

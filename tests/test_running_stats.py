@@ -59,7 +59,8 @@ def test_figure_has_the_stream_the_truth_and_one_line_per_momentum() -> None:
 
 
 def test_explorer_redraws_on_slider_change() -> None:
-    widgets = pytest.importorskip("ipywidgets")
+    import ipywidgets as widgets  # a declared dependency: missing, the test must fail, not skip
+
     box = running_stats_explorer(steps=50)
     assert isinstance(box, widgets.VBox)
     momentum, batch, image = box.children

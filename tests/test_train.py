@@ -151,7 +151,7 @@ def test_learning_rate_schedules() -> None:
     ({"batch_size": 1000}, ValueError, r"batch_size must be at most the 320 training images, got batch_size=1000"),
     ({"schedule": "linear"}, ValueError, r"schedule must be one of 'step', 'cosine', 'onecycle', 'constant', got schedule='linear'"),
     ({"milestones": (0.5, 2)}, ValueError, r"milestones must be fractions .*got milestones=\(0.5, 2\)"),
-    ({"milestones": 0.5}, ValueError, r"milestones must be fractions .*got milestones=0.5"),
+    ({"milestones": 0.5}, TypeError, r"milestones must be a tuple of fractions .*got milestones=0.5 \(float\)"),
     ({"warmup_epochs": 3}, ValueError, r"warmup_epochs must be less than epochs=3, got warmup_epochs=3"),
     ({"weight_decay": -1}, ValueError, r"weight_decay must be a finite number in \[0.0, inf\], got weight_decay=-1"),
 ])

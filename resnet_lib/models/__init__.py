@@ -18,7 +18,7 @@ import torch.nn as nn
 from ..validation import check_choice
 from .alexnet import AlexNet, alexnet
 from .blocks import ZeroPadShortcut, conv1x1, conv3x3
-from .mlp import mlp
+from .mlp import MLP, MLPBlock, mlp
 from .cifar import CifarResNet, cifar_plain, cifar_resnet, deepen, make_identity_
 from .preact import PreActResNet, PreActUnit, ScaledShortcut, preact_resnet
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152
@@ -64,6 +64,8 @@ __all__ = [
     "ZeroPadShortcut",
     "deepen",
     "make_identity_",
+    "MLP",
+    "MLPBlock",
     "PreActResNet",
     "PreActUnit",
     "ScaledShortcut",

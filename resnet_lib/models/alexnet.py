@@ -5,26 +5,40 @@ At the defaults the layers, parameter count and ``state_dict`` keys are exactly 
 so weights load both ways. ``width``, ``hidden`` and ``image_size`` shrink it enough to train on a CPU.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch.nn as nn
 
-from ..validation import check_number, check_positive_int
-from .blocks import MLPClassifierMixin, kaiming_init_, output_size, stage_info
+from ..validation import check_int, check_number, check_positive_int
+from .blocks import MLPClassifierMixin, classifier_layer, conv_output_size, kaiming_init_, smallest_input, stage_info
 
 SMALL_STEM_BELOW = 64
 """Inputs smaller than this many pixels get a 3x3/1 stem: 11x11/4 would leave a 32x32 image only 7x7."""
 
 
-def _max_pool_if_it_fits(layers: list[nn.Module], size: int, reduction: int) -> tuple[int, int]:
+def _max_pool_if_it_fits(layers: list[nn.Module], image_size: int, reduction: int) -> tuple[int, int]:
     """Append AlexNet's overlapping 3x3/2 max pool unless the map is already smaller than the window;
     return the new map size and total stride."""
+    size = conv_output_size(nn.Sequential(*layers), image_size)
     if size < 3:
         return size, reduction
     layers.append(nn.MaxPool2d(kernel_size=3, stride=2))
-    return output_size(size, kernel_size=3, stride=2), 2 * reduction
+    return conv_output_size(nn.Sequential(*layers), image_size), 2 * reduction
+
+
+def alexnet_classifier(in_features: int, hidden: int, num_classes: int, dropout: float) -> nn.Sequential:
+    """AlexNet's head, in the paper and in torchvision: dropout, two hidden fully connected layers with ReLU, then
+    the class scores (``num_classes=0``: the identity). torchvision's layout, so the keys (``classifier.1``, ``.4``,
+    ``.6``) match its AlexNet."""
+    return nn.Sequential(
+        nn.Dropout(p=dropout),
+        nn.Linear(in_features, hidden),
+        nn.ReLU(inplace=True),
+        nn.Dropout(p=dropout),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(inplace=True),
+        classifier_layer(hidden, num_classes),
+    )
 
 
 class AlexNet(MLPClassifierMixin, nn.Module):
@@ -47,50 +61,43 @@ class AlexNet(MLPClassifierMixin, nn.Module):
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
-        check_positive_int("num_classes", num_classes)
-        check_positive_int("in_channels", in_channels)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
+        self.in_channels = check_positive_int("in_channels", in_channels)
         check_positive_int("width", width)
         check_positive_int("hidden", hidden)
         check_positive_int("image_size", image_size)
         check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
-        self.in_channels = in_channels
         # torchvision's 64-192-384-256-256, expressed as multiples of the first stage.
         c1, c2, c3, c4, c5 = width, 3 * width, 6 * width, 4 * width, 4 * width
 
         layers: list[nn.Module] = []
         if image_size >= SMALL_STEM_BELOW:
             layers.append(nn.Conv2d(in_channels, c1, kernel_size=11, stride=4, padding=2))
-            size, reduction = output_size(image_size, kernel_size=11, stride=4, padding=2), 4
+            reduction = 4
         else:
             layers.append(nn.Conv2d(in_channels, c1, kernel_size=3, stride=1, padding=1))
-            size, reduction = image_size, 1
+            reduction = 1
         layers.append(nn.ReLU(inplace=True))
         self.feature_info = [stage_info(c1, reduction, f"features.{len(layers) - 1}")]
-        size, reduction = _max_pool_if_it_fits(layers, size, reduction)
+        size, reduction = _max_pool_if_it_fits(layers, image_size, reduction)
         layers += [nn.Conv2d(c1, c2, kernel_size=5, padding=2), nn.ReLU(inplace=True)]
         self.feature_info.append(stage_info(c2, reduction, f"features.{len(layers) - 1}"))
-        size, reduction = _max_pool_if_it_fits(layers, size, reduction)
+        size, reduction = _max_pool_if_it_fits(layers, image_size, reduction)
         layers += [nn.Conv2d(c2, c3, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
         layers += [nn.Conv2d(c3, c4, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
         layers += [nn.Conv2d(c4, c5, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
         self.feature_info.append(stage_info(c5, reduction, f"features.{len(layers) - 1}"))
-        size, reduction = _max_pool_if_it_fits(layers, size, reduction)
+        size, reduction = _max_pool_if_it_fits(layers, image_size, reduction)
         self.features = nn.Sequential(*layers)
+        self.image_size = image_size
+        self.min_input_size = smallest_input(self.features)
+        self.num_features, self.head_hidden_size = c5, hidden
 
         pooled = min(6, size)
         self.avgpool = nn.AdaptiveAvgPool2d((pooled, pooled))
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout),
-            nn.Linear(c5 * pooled * pooled, hidden),
-            nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, num_classes),
-        )
+        self.classifier = alexnet_classifier(c5 * pooled * pooled, hidden, num_classes, dropout)
         # He init everywhere (the paper used N(0, 0.01^2)); see kaiming_init_ for why not a fixed std.
         kaiming_init_(self, init_linear=True)
-
 
 
 def alexnet(**kwargs: Any) -> AlexNet:

@@ -7,12 +7,14 @@ one device. Local response normalisation follows the first two convolutions (aft
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
 
 from ..validation import check_bool, check_int, check_number, check_positive_int
-from .blocks import check_input, kaiming_init_, output_size
+from .alexnet import alexnet_classifier
+from .blocks import MLPClassifierMixin, _tracing, check_input, conv_output_size, kaiming_init_, smallest_input, stage_info
 
 PAPER_WIDTHS = (96, 256, 384, 384, 256)
 """Kernels per convolution in the paper, both GPUs together (48-128-192-192-128 on each)."""
@@ -27,9 +29,13 @@ def local_response_norm() -> nn.LocalResponseNorm:
     return nn.LocalResponseNorm(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)
 
 
-class PaperAlexNet(nn.Module):
+class PaperAlexNet(MLPClassifierMixin, nn.Module):
     """Five convolutions (grouped where the paper split them), LRN, overlapping 3x3/2 max pooling, three
-    fully connected layers with dropout. ``groups=1`` joins the two halves: every kernel sees every map."""
+    fully connected layers with dropout. ``groups=1`` joins the two halves: every kernel sees every map.
+
+    There is no adaptive pool (``avgpool`` is the identity): the first fully connected layer takes the map of an
+    ``image_size`` x ``image_size`` input as it is, so other input sizes are refused with a clear message.
+    """
 
     def __init__(
         self,
@@ -52,61 +58,64 @@ class PaperAlexNet(nn.Module):
             check_positive_int(f"widths[{index}]", width)
             if width % groups:
                 raise ValueError(f"widths[{index}] must be divisible by groups={groups}, got {width}")
-        check_positive_int("num_classes", num_classes)
-        check_positive_int("in_channels", in_channels)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
+        self.in_channels = check_positive_int("in_channels", in_channels)
         check_positive_int("hidden", hidden)
         check_int("image_size", image_size, minimum=67)  # smaller inputs leave no pixel after the last pool
         check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
-        self.in_channels = in_channels
 
         kernels, strides, paddings = (11, 5, 3, 3, 3), (4, 1, 1, 1, 1), (2, 2, 1, 1, 1)
         layers: list[nn.Module] = []
-        channels, size = in_channels, image_size
+        self.feature_info = []
+        channels, reduction = in_channels, 1
         for index, width in enumerate(widths):
             layers.append(nn.Conv2d(channels, width, kernels[index], stride=strides[index],
                                     padding=paddings[index], groups=groups if GROUPED[index] else 1))
             layers.append(nn.ReLU(inplace=True))
-            size = output_size(size, kernels[index], strides[index], paddings[index])
+            reduction *= strides[index]
             if index < 2 and lrn:
                 layers.append(local_response_norm())
             if index in (0, 1, 4):
+                # A stage ends before each pool: its last layer is the feature point, as in AlexNet and VGG.
+                self.feature_info.append(stage_info(width, reduction, f"features.{len(layers) - 1}"))
                 layers.append(nn.MaxPool2d(kernel_size=3, stride=2))
-                size = output_size(size, kernel_size=3, stride=2)
+                reduction *= 2
             channels = width
         self.features = nn.Sequential(*layers)
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout),
-            nn.Linear(channels * size * size, hidden),
-            nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(inplace=True),
-            nn.Linear(hidden, num_classes),
-        )
+        self.image_size = image_size
+        self.min_input_size = smallest_input(self.features)
+        self.map_size = conv_output_size(self.features, image_size)
+        self.num_features, self.head_hidden_size = channels, hidden
+        self.avgpool = nn.Identity()  # the paper's net has none: see the class docstring
+        self.classifier = alexnet_classifier(channels * self.map_size ** 2, hidden, num_classes, dropout)
         kaiming_init_(self, init_linear=True)  # the paper drew N(0, 0.01^2); see kaiming_init_ for why not
 
+    def _prepare_input(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, self.in_channels, self.min_input_size)
+        check_built_size(x, self.features, self.image_size, self.map_size)
+        return x
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, self.in_channels)
+        if not torch.jit.is_scripting():
+            self._prepare_input(x)
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(x, 1))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+@torch.jit.unused
+def check_built_size(x: torch.Tensor, features: nn.Module, image_size: int, map_size: int) -> None:
+    """A net whose first fully connected layer is sized for one map takes only inputs that give that map."""
+    if _tracing():
+        return
+    height, width = int(x.shape[-2]), int(x.shape[-1])
+    if conv_output_size(features, height) != map_size or conv_output_size(features, width) != map_size:
+        raise ValueError(f"input must be {image_size}x{image_size} (the net was built with image_size={image_size}, "
+                         f"its classifier takes a {map_size}x{map_size} map), got shape {tuple(x.shape)}; "
+                         f"build it with image_size={height} for other inputs")
 
 
-def alexnet_paper(
-    *,
-    groups: int = 2,
-    lrn: bool = True,
-    widths: Sequence[int] = PAPER_WIDTHS,
-    num_classes: int = 1000,
-    in_channels: int = 3,
-    hidden: int = 4096,
-    image_size: int = 224,
-    dropout: float = 0.5,
-) -> PaperAlexNet:
-    """The paper's AlexNet: 60,965,224 parameters with ``groups=2``, 62,378,344 with ``groups=1``."""
-    return PaperAlexNet(groups=groups, lrn=lrn, widths=widths, num_classes=num_classes, in_channels=in_channels,
-                        hidden=hidden, image_size=image_size, dropout=dropout)
+def alexnet_paper(**kwargs: Any) -> PaperAlexNet:
+    """The paper's AlexNet: 60,965,224 parameters with ``groups=2``, 62,378,344 with ``groups=1``.
+
+    Keyword arguments go to PaperAlexNet: groups, lrn, widths, num_classes, in_channels, hidden, image_size, dropout.
+    """
+    return PaperAlexNet(**kwargs)

@@ -5,25 +5,25 @@ deeper plain nets train worse, deeper residual nets train better. Both are built
 ``BasicBlock`` as the ImageNet ResNet; the only difference is the shortcut.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from ..validation import check_choice, check_positive_int
+from ..validation import check_bool, check_choice, check_int, check_positive_int
 from .blocks import (
     ClassifierMixin,
     NormLayer,
     ZeroPadShortcut,
     blocks_per_stage,
     check_input,
+    classifier_layer,
     conv1x1,
     conv3x3,
     kaiming_init_,
     norm_or_default,
     stage_info,
+    zero_init_blocks_,
 )
 from .resnet import BasicBlock
 
@@ -49,6 +49,7 @@ class CifarResNet(ClassifierMixin, nn.Module):
 
     ``shortcut`` is "A", "B" or "C", or ``None`` for the plain net (no shortcut at all).
     ``norm_layer=nn.Identity`` leaves out every BatchNorm, for experiments on the nets that came before it.
+    ``zero_init_residual=True`` starts every residual block as the identity (a plain net has none to start so).
     """
 
     def __init__(
@@ -60,13 +61,17 @@ class CifarResNet(ClassifierMixin, nn.Module):
         num_classes: int = 10,
         in_channels: int = 3,
         norm_layer: NormLayer | None = None,
+        zero_init_residual: bool = False,
     ) -> None:
         super().__init__()
         blocks = blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
         self.shortcut = None if shortcut is None else check_choice("shortcut", shortcut, SHORTCUTS)
         self.width = check_positive_int("width", width)
-        check_positive_int("num_classes", num_classes)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
         self.in_channels = check_positive_int("in_channels", in_channels)
+        if check_bool("zero_init_residual", zero_init_residual) and shortcut is None:
+            raise ValueError("zero_init_residual=True needs shortcuts: a plain net (shortcut=None, cifar_plain) would "
+                             "start with every block outputting zero")
         self.depth = depth
         self._norm_layer = norm_or_default(norm_layer)
 
@@ -78,10 +83,13 @@ class CifarResNet(ClassifierMixin, nn.Module):
         self.layer2 = self._make_layer(2 * width, blocks, stride=2)
         self.layer3 = self._make_layer(4 * width, blocks, stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(4 * width, num_classes)
+        self.num_features = self.head_hidden_size = 4 * width
+        self.fc = classifier_layer(self.num_features, num_classes)
         self.feature_info = [stage_info(width, 1, "relu"), stage_info(width, 1, "layer1"),
                              stage_info(2 * width, 2, "layer2"), stage_info(4 * width, 4, "layer3")]
         kaiming_init_(self)
+        if zero_init_residual:
+            zero_init_blocks_(self)
 
     def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
         layers: list[nn.Module] = []
@@ -94,6 +102,10 @@ class CifarResNet(ClassifierMixin, nn.Module):
                                      residual=self.shortcut is not None))
             self.inplanes = planes
         return nn.Sequential(*layers)
+
+    def _forward_path(self) -> list[tuple[str, nn.Module]]:
+        names = ("conv1", "bn1", "relu", "layer1", "layer2", "layer3")
+        return [(name, getattr(self, name)) for name in names]
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The layer3 map before pooling (8x8 for a 32x32 input): for probes."""
@@ -108,16 +120,12 @@ class CifarResNet(ClassifierMixin, nn.Module):
         x = self.layer3(x)
         return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
-
 
 def cifar_resnet(depth: int, **kwargs: Any) -> CifarResNet:
     """Residual CIFAR net of depth 6n+2 (20 -> 0.27M parameters, 110 -> 1.7M with option A).
 
-    Keyword arguments: ``shortcut="A"|"B"|"C"``, ``width=16``, ``num_classes=10``, ``in_channels=3``,
-    ``norm_layer`` (None: BatchNorm2d). For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
+    Keyword arguments: ``shortcut="A"|"B"|"C"``, ``width=16``, ``num_classes=10`` (0: no classifier),
+    ``in_channels=3``, ``norm_layer`` (None: BatchNorm2d), ``zero_init_residual=False``. For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
     """
     check_choice("shortcut", kwargs.setdefault("shortcut", "A"), SHORTCUTS)
     return CifarResNet(depth, **kwargs)
@@ -173,7 +181,7 @@ def deepen(model: CifarResNet, depth: int) -> CifarResNet:
     blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
     if depth < model.depth:
         raise ValueError(f"depth must be at least the model's depth {model.depth}, got depth={depth}")
-    deeper = CifarResNet(depth, shortcut=model.shortcut, width=model.width, num_classes=model.fc.out_features,
+    deeper = CifarResNet(depth, shortcut=model.shortcut, width=model.width, num_classes=model.num_classes,
                          in_channels=model.in_channels, norm_layer=model._norm_layer)
     deeper = deeper.to(next(model.parameters()).device)
     for name in ("conv1", "bn1", "fc"):

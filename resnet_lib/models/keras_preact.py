@@ -32,16 +32,14 @@ What changes on the way to PyTorch, and why:
   parameter promises (and the same at the default).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..validation import check_bool, check_choice, check_number, check_positive_int
-from .blocks import check_input
+from ..validation import check_bool, check_choice, check_int, check_number, check_positive_int, check_sizes
+from .blocks import ClassifierMixin, check_input, classifier_layer, stage_info, zero_init_blocks_
 
 DATA_FORMATS = ("channels_first", "channels_last")
 
@@ -53,20 +51,32 @@ def keras_batch_norm(channels: int, bn_eps: float = 2e-5, bn_mom: float = 0.9) -
 
 class SamePad2d(nn.Module):
     """TensorFlow's ``padding="same"`` for a ``kernel_size`` x ``kernel_size`` window with ``stride``: pad so the
-    output has ceil(n / stride) pixels, the odd pixel of padding going after (bottom, right), not before."""
+    output has ceil(n / stride) pixels, the odd pixel of padding going after (bottom, right), not before.
+
+    TensorFlow pads ``kernel_size - 1 - (n - 1) % stride`` pixels in all (for ``kernel_size >= stride``). The
+    module pads the most that can be needed, ``kernel_size - 1``, and then crops what this input does not need,
+    with tensor arithmetic on the input's size rather than Python branches, so fx, TorchScript and
+    ``torch.export`` see the same graph for every size.
+    """
 
     def __init__(self, kernel_size: int, stride: int) -> None:
         super().__init__()
         self.kernel_size = check_positive_int("kernel_size", kernel_size)
         self.stride = check_positive_int("stride", stride)
+        if stride > kernel_size:
+            raise ValueError(f"stride must be at most kernel_size (windows that skip pixels are not 'same'), "
+                             f"got kernel_size={kernel_size}, stride={stride}")
+        self.before = (kernel_size - 1) // 2
+        self.after = kernel_size - 1 - self.before
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pads = []
-        for size in (x.shape[-1], x.shape[-2]):  # F.pad wants (left, right, top, bottom)
-            out = -(-size // self.stride)
-            total = max((out - 1) * self.stride + self.kernel_size - size, 0)
-            pads += [total // 2, total - total // 2]
-        return F.pad(x, pads)
+        x = F.pad(x, [self.before, self.after, self.before, self.after])  # F.pad: (left, right, top, bottom)
+        height, width = x.size(-2) - self.kernel_size + 1, x.size(-1) - self.kernel_size + 1  # the input's size
+        # Unneeded padding: (n - 1) % stride pixels, of which TensorFlow would have put total // 2 before.
+        extra_h, extra_w = (height - 1) % self.stride, (width - 1) % self.stride
+        top = self.before - (self.kernel_size - 1 - extra_h) // 2
+        left = self.before - (self.kernel_size - 1 - extra_w) // 2
+        return x[:, :, top:x.size(-2) - (extra_h - top), left:x.size(-1) - (extra_w - left)]
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
@@ -121,15 +131,18 @@ class KerasResidualModule(nn.Module):
         shortcut = x if self.shortcut is None else self.shortcut(act1)
         return out + shortcut
 
+    def zero_init_last(self) -> None:
+        """Start with F(x) = 0: the last convolution of the branch is zero (no norm follows it in a pre-activation
+        module), so a module without projection passes its input through."""
+        nn.init.zeros_(self.conv3.weight)
 
-def _check_build(num_classes: int, in_channels: int, stages: tuple, filters: tuple, reg: float,
+
+def _check_build(num_classes: int, in_channels: int, stages: Sequence[int], filters: Sequence[int], reg: float,
                  data_format: str, global_pool: bool) -> None:
-    check_positive_int("num_classes", num_classes)
+    check_int("num_classes", num_classes, minimum=0)
     check_positive_int("in_channels", in_channels)
-    for i, count in enumerate(stages):
-        check_positive_int(f"stages[{i}]", count)
-    for i, count in enumerate(filters):
-        check_positive_int(f"filters[{i}]", count)
+    check_sizes("stages", stages)
+    check_sizes("filters", filters)
     if len(filters) != len(stages) + 1:
         raise ValueError(f"filters must have one entry more than stages (the stem's), got stages={stages} "
                          f"and filters={filters}")
@@ -138,22 +151,26 @@ def _check_build(num_classes: int, in_channels: int, stages: tuple, filters: tup
     check_bool("global_pool", global_pool)
 
 
-class KerasPreActResNet(nn.Module):
+class KerasPreActResNet(ClassifierMixin, nn.Module):
     """The post's ``ResNet.build(width, height, depth, classes, stages, filters, reg, ...)``.
 
     ``in_channels`` is Keras's ``depth`` (image channels); ``width`` and ``height`` are not
     needed, since PyTorch layers do not fix the input size. Returns logits (no softmax).
+    ``zero_init_residual=True`` starts every module's branch at zero (not in the Keras post).
     """
 
     def __init__(self, *, num_classes: int = 10, in_channels: int = 3,
                  stages: Sequence[int] = (3, 4, 6),
                  filters: Sequence[int] = (64, 128, 256, 512), reg: float = 1e-4,
                  bn_eps: float = 2e-5, bn_mom: float = 0.9,
-                 data_format: str = "channels_first", global_pool: bool = True) -> None:
+                 data_format: str = "channels_first", global_pool: bool = True,
+                 zero_init_residual: bool = False) -> None:
         super().__init__()
-        stages, filters = tuple(stages), tuple(filters)
         _check_build(num_classes, in_channels, stages, filters, reg, data_format, global_pool)
-        self.in_channels, self.reg, self.data_format = in_channels, float(reg), data_format
+        check_bool("zero_init_residual", zero_init_residual)
+        stages, filters = tuple(int(n) for n in stages), tuple(int(n) for n in filters)
+        self.in_channels, self.reg, self.data_format = int(in_channels), float(reg), data_format
+        self.num_classes = int(num_classes)
 
         def bn(channels: int) -> nn.BatchNorm2d:
             return keras_batch_norm(channels, bn_eps, bn_mom)
@@ -176,19 +193,44 @@ class KerasPreActResNet(nn.Module):
             channels = K
         self.stages = nn.Sequential(*layers)
         self.final_bn = bn(channels)
+        self.final_act = nn.ReLU()
         # Keras: AveragePooling2D((8, 8)), a global pool only for 64x64 inputs
         self.pool = nn.AdaptiveAvgPool2d(1) if global_pool else nn.AvgPool2d(8)
-        self.fc = nn.Linear(channels, num_classes)
+        self.num_features = self.head_hidden_size = channels
+        self.fc = classifier_layer(channels, num_classes)
+        self.feature_info = [stage_info(filters[0], 2, "stem")] + [
+            stage_info(filters[i + 1], 2 ** (i + 1), f"stages.{i}") for i in range(len(stages))]
+        self.feature_info[-1]["module"] = "final_act"
+        if zero_init_residual:
+            zero_init_blocks_(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _to_channels_first(self, x: torch.Tensor) -> torch.Tensor:
         if self.data_format == "channels_last":  # (N, H, W, C) -> (N, C, H, W)
             x = x.permute(0, 3, 1, 2)
+        return x
+
+    def _prepare_input(self, x: torch.Tensor) -> torch.Tensor:
+        x = self._to_channels_first(x)
         check_input(x, self.in_channels)
+        return x
+
+    def _forward_path(self) -> list[tuple[str, nn.Module]]:
+        path = [("input_bn", self.input_bn), ("stem", self.stem)]
+        path += [(f"stages.{i}", stage) for i, stage in enumerate(self.stages)]
+        return path + [("final_bn", self.final_bn), ("final_act", self.final_act)]
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The activated map of the last stage, before pooling."""
+        x = self._to_channels_first(x)
+        if not torch.jit.is_scripting():
+            check_input(x, self.in_channels)
         x = self.stem(self.input_bn(x))
         x = self.stages(x)
-        x = F.relu(self.final_bn(x))
+        return self.final_act(self.final_bn(x))
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         x = torch.flatten(self.pool(x), 1)
-        return self.fc(x)
+        return x if pre_logits else self.fc(x)
 
     def regularized_weights(self) -> list[nn.Parameter]:
         """The weights Keras gives ``kernel_regularizer=l2(reg)``: every convolution kernel and the dense kernel."""
@@ -214,8 +256,8 @@ def keras_param_groups(model: KerasPreActResNet) -> list[dict]:
 def keras_preact_resnet(*, num_classes: int = 10, in_channels: int = 3, stages: Sequence[int] = (3, 4, 6),
                         filters: Sequence[int] = (64, 128, 256, 512), reg: float = 1e-4, bn_eps: float = 2e-5,
                         bn_mom: float = 0.9, data_format: str = "channels_first",
-                        global_pool: bool = True) -> KerasPreActResNet:
+                        global_pool: bool = True, zero_init_residual: bool = False) -> KerasPreActResNet:
     """The Keras post's pre-activation ResNet with its defaults; see the module docstring for what changed."""
     return KerasPreActResNet(num_classes=num_classes, in_channels=in_channels, stages=stages, filters=filters,
                              reg=reg, bn_eps=bn_eps, bn_mom=bn_mom, data_format=data_format,
-                             global_pool=global_pool)
+                             global_pool=global_pool, zero_init_residual=zero_init_residual)

@@ -24,24 +24,24 @@ the full pre-activation net's stem is a single conv (its first unit brings BN-Re
 precedes pooling, because its units never activate their sum.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from ..validation import check_choice, check_number, check_positive_int
+from ..validation import check_bool, check_choice, check_int, check_number, check_positive_int
 from .blocks import (
     ClassifierMixin,
     NormLayer,
     blocks_per_stage,
     check_input,
+    classifier_layer,
     conv1x1,
     conv3x3,
     kaiming_init_,
     norm_or_default,
     stage_info,
+    zero_init_blocks_,
     zero_last_,
 )
 from .cifar import SHORTCUTS, shortcut_for
@@ -194,6 +194,7 @@ class PreActResNet(ClassifierMixin, nn.Module):
         num_classes: int = 10,
         in_channels: int = 3,
         norm_layer: NormLayer | None = None,
+        zero_init_residual: bool = False,
     ) -> None:
         super().__init__()
         self.block = check_choice("block", block, BLOCKS)
@@ -201,8 +202,9 @@ class PreActResNet(ClassifierMixin, nn.Module):
         _check_shortcut(shortcut, shortcut_scale, shortcut_dropout)
         self.shortcut = shortcut
         check_positive_int("width", width)
-        check_positive_int("num_classes", num_classes)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
         self.in_channels = check_positive_int("in_channels", in_channels)
+        check_bool("zero_init_residual", zero_init_residual)
         if block == "bottleneck":
             units_per_stage = blocks_per_stage(depth, 9, "164, 1001")
             expansion = 4
@@ -230,11 +232,14 @@ class PreActResNet(ClassifierMixin, nn.Module):
         elif unit == "relu_only_preact":
             self.final_activation = nn.ReLU()  # not in place: keeps layer3's output intact for hooks
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(self.inplanes, num_classes)
+        self.num_features = self.head_hidden_size = self.inplanes
+        self.fc = classifier_layer(self.num_features, num_classes)
         self.feature_info = [stage_info(width * expansion * 2 ** index, 2 ** index, f"layer{index + 1}")
                              for index in range(3)]
         self.feature_info[-1]["module"] = "final_activation"
         kaiming_init_(self)
+        if zero_init_residual:
+            zero_init_blocks_(self)
 
     def _make_layer(self, planes: int, units: int, expansion: int, stride: int, norm_layer: NormLayer,
                     unit_options: dict[str, Any]) -> nn.Sequential:
@@ -244,6 +249,10 @@ class PreActResNet(ClassifierMixin, nn.Module):
             layers.append(PreActUnit(self.inplanes, planes, unit_stride, norm_layer, **unit_options))
             self.inplanes = planes * expansion
         return nn.Sequential(*layers)
+
+    def _forward_path(self) -> list[tuple[str, nn.Module]]:
+        names = ("conv1", "stem_activation", "layer1", "layer2", "layer3", "final_activation")
+        return [(name, getattr(self, name)) for name in names]
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The activated layer3 map before pooling (8x8 for a 32x32 input): for probes."""
@@ -256,17 +265,13 @@ class PreActResNet(ClassifierMixin, nn.Module):
         x = self.layer3(x)
         return self.final_activation(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        return self.forward_head(x)
-
 
 def preact_resnet(depth: int, **kwargs: Any) -> PreActResNet:
     """Pre-activation ResNet; ``preact_resnet(164)`` has 1.7M and ``preact_resnet(1001)`` 10.2M parameters.
 
     Keyword arguments: ``block="bottleneck"|"basic"``, ``unit`` (Fig. 4), ``shortcut="A"|"B"|"C"``,
-    ``shortcut_scale``, ``shortcut_dropout`` (Fig. 2), ``width=16``, ``num_classes=10``, ``in_channels=3``,
-    ``norm_layer``. ``preact_resnet(110, block="basic", unit="original")`` is the original ResNet-110 with
+    ``shortcut_scale``, ``shortcut_dropout`` (Fig. 2), ``width=16``, ``num_classes=10`` (0: no classifier),
+    ``in_channels=3``, ``norm_layer``, ``zero_init_residual=False`` (every unit starts with F = 0). ``preact_resnet(110, block="basic", unit="original")`` is the original ResNet-110 with
     projection shortcuts where shapes change.
     """
     return PreActResNet(depth, **kwargs)

@@ -6,15 +6,25 @@ Same module names and shapes, so a ``state_dict`` loads into torchvision's model
 ``forward_features``, ``forward_head``, ``reset_classifier``, ``feature_info`` and each block's ``zero_init_last``.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from ..validation import check_bool, check_choice, check_positive_int
-from .blocks import ClassifierMixin, NormLayer, check_input, conv1x1, conv3x3, kaiming_init_, norm_or_default, stage_info, zero_last_
+from ..validation import check_bool, check_choice, check_int, check_positive_int
+from .blocks import (
+    ClassifierMixin,
+    NormLayer,
+    check_input,
+    classifier_layer,
+    conv1x1,
+    conv3x3,
+    kaiming_init_,
+    norm_or_default,
+    stage_info,
+    zero_init_blocks_,
+    zero_last_,
+)
 
 BOTTLENECK_VERSIONS = ("v1.5", "v1")
 
@@ -159,16 +169,16 @@ class ResNet(ClassifierMixin, nn.Module):
         bottleneck: str | None = None,
     ) -> None:
         super().__init__()
-        if block not in (BasicBlock, Bottleneck):
-            raise TypeError(f"block must be BasicBlock or Bottleneck, got block={block!r}")
+        if not (isinstance(block, type) and issubclass(block, (BasicBlock, Bottleneck))):
+            raise TypeError(f"block must be BasicBlock, Bottleneck or a subclass of either, got block={block!r}")
         if not isinstance(layers, (list, tuple)) or len(layers) != 4:
             raise ValueError(f"layers must list the blocks of the 4 stages, e.g. [2, 2, 2, 2], got layers={layers!r}")
         for index, count in enumerate(layers):
             check_positive_int(f"layers[{index}]", count)
-        check_positive_int("num_classes", num_classes)
+        self.num_classes = check_int("num_classes", num_classes, minimum=0)
         self.in_channels = check_positive_int("in_channels", in_channels)
         check_bool("zero_init_residual", zero_init_residual)
-        if bottleneck is not None and block is not Bottleneck:
+        if bottleneck is not None and not issubclass(block, Bottleneck):
             raise ValueError(f"bottleneck applies only to Bottleneck nets (ResNet-50 and deeper), got "
                              f"bottleneck={bottleneck!r} with block=BasicBlock")
         self.stride_in_1x1 = check_choice("bottleneck", bottleneck or "v1.5", BOTTLENECK_VERSIONS) == "v1"
@@ -184,7 +194,8 @@ class ResNet(ClassifierMixin, nn.Module):
         self.layer3 = self._make_layer(block, 256, layers[2], stride=2)
         self.layer4 = self._make_layer(block, 512, layers[3], stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(512 * block.expansion, num_classes)
+        self.num_features = self.head_hidden_size = 512 * block.expansion
+        self.fc = classifier_layer(self.num_features, num_classes)
         self.feature_info = [stage_info(64, 2, "relu")] + [
             stage_info(planes * block.expansion, reduction, f"layer{index + 1}")
             for index, (planes, reduction) in enumerate(zip((64, 128, 256, 512), (4, 8, 16, 32)))
@@ -193,9 +204,7 @@ class ResNet(ClassifierMixin, nn.Module):
         kaiming_init_(self)
         # Each block then starts as the identity: +0.2-0.3% top-1 (Goyal et al. 2017), as in torchvision.
         if zero_init_residual:
-            for module in self.modules():
-                if isinstance(module, (BasicBlock, Bottleneck)):
-                    module.zero_init_last()
+            zero_init_blocks_(self)
 
     def _make_layer(
         self,
@@ -213,13 +222,17 @@ class ResNet(ClassifierMixin, nn.Module):
             )
 
         # Only the bottleneck has a stride choice; BasicBlock has a single place to stride.
-        options = {"stride_in_1x1": self.stride_in_1x1} if block is Bottleneck else {}
+        options = {"stride_in_1x1": self.stride_in_1x1} if issubclass(block, Bottleneck) else {}
         layers: list[nn.Module] = [block(self.inplanes, planes, stride, downsample, norm_layer, **options)]
         self.inplanes = planes * block.expansion
         for _ in range(1, blocks):
             layers.append(block(self.inplanes, planes, norm_layer=norm_layer, **options))
 
         return nn.Sequential(*layers)
+
+    def _forward_path(self) -> list[tuple[str, nn.Module]]:
+        names = ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4")
+        return [(name, getattr(self, name)) for name in names]
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The layer4 map before pooling (7x7 for a 224x224 input): for probes and feature visualisation."""
@@ -234,11 +247,6 @@ class ResNet(ClassifierMixin, nn.Module):
         x = self.layer2(x)
         x = self.layer3(x)
         x = self.layer4(x)
-        return x
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.forward_features(x)
-        x = self.forward_head(x)
         return x
 
 

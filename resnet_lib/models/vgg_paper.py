@@ -13,23 +13,11 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..validation import check_callable, check_int, check_module, check_number, check_positive_int
-from .alexnet_paper import local_response_norm
-from .blocks import check_input, kaiming_init_, output_size
-from .vgg import vgg_classifier
+from ..validation import check_int, check_module, check_number, is_int
+from .vgg import VGG, VGG_PAPER_CONFIGS, Layer
 
-Layer = int | str | tuple[int, int]
-"""A config entry: an int is a 3x3 convolution with that many channels (for width=64), ``(1, c)`` a 1x1
-convolution, ``"M"`` a 2x2 max pool, ``"LRN"`` local response normalisation."""
-
-VGG_PAPER_CONFIGS: dict[str, list[Layer]] = {
-    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
-    "C": [64, 64, "M", 128, 128, "M", 256, 256, (1, 256), "M", 512, 512, (1, 512), "M", 512, 512, (1, 512), "M"],
-    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
-    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
-}
+__all__ = ["VGG_PAPER_CONFIGS", "ConfigVGG", "vgg_paper", "vgg_depth_config", "weight_layers", "normal_init_",
+           "init_from_shallower_"]
 
 
 def vgg_depth_config(depth: int) -> list[Layer]:
@@ -39,7 +27,7 @@ def vgg_depth_config(depth: int) -> list[Layer]:
     are shared out over stages 3 to 5, the later stages taking the remainder. Depths 11, 13, 16 and 19 give
     exactly configurations A, B, D and E.
     """
-    check_int("depth", depth, minimum=8)
+    depth = check_int("depth", depth, minimum=8)
     convs = depth - 3
     early = 1 if convs <= 8 else 2
     rest = convs - 2 * early
@@ -56,21 +44,22 @@ def _check_config(config: Any) -> list[Layer]:
             raise ValueError(f"config must be one of {', '.join(VGG_PAPER_CONFIGS)}, a depth >= 8 or a list, "
                              f"got config={config!r}")
         return VGG_PAPER_CONFIGS[config]
-    if isinstance(config, int) and not isinstance(config, bool):
+    if is_int(config):
         return vgg_depth_config(config)
     if not isinstance(config, Sequence) or not config:
         raise TypeError(f"config must be a name ('A' ... 'E'), a depth or a non-empty list, got config={config!r}")
     for item in config:
-        ok = (item in ("M", "LRN") or (isinstance(item, int) and not isinstance(item, bool) and item > 0)
+        ok = (item in ("M", "LRN") or (is_int(item) and item > 0)
               or (isinstance(item, tuple) and len(item) == 2 and item[0] in (1, 3)))
         if not ok:
             raise ValueError(f"config entries must be channel counts, (1, channels), 'M' or 'LRN', got {item!r}")
     return list(config)
 
 
-class ConfigVGG(nn.Module):
+class ConfigVGG(VGG):
     """A VGG built from a config list; module names (features, avgpool, classifier) are torchvision's, so
-    A, B, D and E have torchvision's ``state_dict`` keys and parameter counts."""
+    A, B, D and E have torchvision's ``state_dict`` keys and parameter counts. ``stages`` lists the convolutions
+    between two pools, for the paper's staged initialisation."""
 
     def __init__(
         self,
@@ -84,54 +73,9 @@ class ConfigVGG(nn.Module):
         dropout: float = 0.5,
         norm_layer: Callable[[int], nn.Module] | None = None,
     ) -> None:
-        super().__init__()
-        layers_config = _check_config(config)
-        check_positive_int("num_classes", num_classes)
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("width", width)
-        check_positive_int("hidden", hidden)
-        check_positive_int("image_size", image_size)
-        check_number("dropout", dropout, 0.0, 1.0, high_inclusive=False)
-        if norm_layer is not None:
-            check_callable("norm_layer", norm_layer, "torch.nn.BatchNorm2d")
-        self.in_channels = in_channels
-        layers: list[nn.Module] = []
-        channels, size = in_channels, image_size
-        self.stages: list[list[nn.Conv2d]] = [[]]  # the convolutions between two pools, for staged init
-        for item in layers_config:
-            if item == "M":
-                self.stages.append([])
-                if size >= 2:  # a 1x1 map has nothing left to pool
-                    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-                    size = output_size(size, kernel_size=2, stride=2)
-                continue
-            if item == "LRN":
-                layers.append(local_response_norm())
-                continue
-            kernel, out = item if isinstance(item, tuple) else (3, item)
-            out = max(1, out * width // 64)
-            layers.append(nn.Conv2d(channels, out, kernel_size=kernel, padding=kernel // 2))
-            self.stages[-1].append(layers[-1])
-            if norm_layer is not None:
-                layers.append(norm_layer(out))
-            layers.append(nn.ReLU(inplace=True))
-            channels = out
-        self.stages = [stage for stage in self.stages if stage]
-        self.features = nn.Sequential(*layers)
-        pooled = min(7, size)
-        self.avgpool = nn.AdaptiveAvgPool2d((pooled, pooled))
-        self.classifier = vgg_classifier(channels * pooled * pooled, hidden, num_classes, dropout)
-        kaiming_init_(self, init_linear=True)
-
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x, self.in_channels)
-        return self.features(x)
-
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+        nn.Module.__init__(self)
+        self._build(_check_config(config), norm_layer=norm_layer, num_classes=num_classes, in_channels=in_channels,
+                    width=width, hidden=hidden, image_size=image_size, dropout=dropout)
 
 
 def vgg_paper(config: str | int | Sequence[Layer] = "A", **kwargs: Any) -> ConfigVGG:

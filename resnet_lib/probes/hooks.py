@@ -15,6 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..data import batches as data_batches
+
 __all__ = ["HookFn", "batches", "device_of", "forward_hooks", "stage_modules", "untouched", "weighted_layers"]
 
 HookFn = Callable[..., Any]
@@ -74,9 +76,9 @@ def device_of(model: nn.Module) -> torch.device:
 
 def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int,
             device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """``(inputs, labels)`` slices of at most ``batch_size``, moved to ``device``: a probe's own small data loader."""
-    for start in range(0, len(x), batch_size):
-        yield x[start : start + batch_size].to(device), y[start : start + batch_size].to(device)
+    """``(inputs, labels)`` slices of at most ``batch_size``, in order, moved to ``device``: the training loader
+    (:func:`resnet_lib.data.batches`) without shuffling, for probes."""
+    return ((xb.to(device), yb.to(device)) for xb, yb in data_batches(x, y, batch_size, shuffle=False))
 
 
 def weighted_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:

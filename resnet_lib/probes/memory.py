@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..validation import check_int, check_module, check_positive_int, check_tensor
+from ..validation import check_callable, check_int, check_module, check_positive_int, check_tensor
 
 __all__ = ["SavedTensorMeter", "saved_activation_bytes", "time_training_step"]
 
@@ -116,6 +116,8 @@ def saved_activation_bytes(model: nn.Module, x: torch.Tensor,
     """
     check_module("model", model)
     check_tensor("x", x)
+    if loss_fn is not None:
+        check_callable("loss_fn", loss_fn, "lambda out: out.sum() or None (the sum of the outputs)")
     loss_fn = loss_fn or (lambda out: out.float().sum())
     with SavedTensorMeter(model) as meter:
         loss = loss_fn(model(x))
