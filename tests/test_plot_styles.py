@@ -94,3 +94,15 @@ def test_legends_never_cover_data_and_text_is_legible_on_a_phone(name: str) -> N
             if label.get_text():
                 pixels = label.get_fontsize() * fig.dpi / 72 * scale
                 assert pixels >= plots.MIN_PHONE_TEXT_PX, f"{name}: tick {label.get_text()!r} is {pixels:.1f} px"
+
+
+def test_shortcut_options_of_resnet20_differ_at_a_glance() -> None:
+    """Options A, B and C of ResNet-20 (chapter 3's figure) are not shades of one colour (issue 27)."""
+    from matplotlib.colors import to_rgb
+
+    colours = [to_rgb(plots.network_style(f"ResNet-20 ({option})")["color"]) for option in "ABC"]
+    for i in range(3):
+        for j in range(i):
+            distance = sum((a - b) ** 2 for a, b in zip(colours[i], colours[j])) ** 0.5
+            assert distance > 0.4, (i, j, colours)
+

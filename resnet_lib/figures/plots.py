@@ -43,7 +43,7 @@ NETWORK_COLOURS = {
     34: "#2ca02c", 44: "#ff9896", 50: "#9467bd", 56: "#ff7f0e", 101: "#c5b0d5", 110: "#d62728", 152: "#7f7f7f",
     164: "#17becf", 1001: "#393b79",
 }
-SHORTCUT_COLOURS = {(20, "B"): "#17becf", (20, "C"): "#393b79", (56, "B"): "#e7ba52", (56, "C"): "#843c39"}
+SHORTCUT_COLOURS = {(20, "B"): "#bd9e39", (20, "C"): "#7b4173", (56, "B"): "#e7ba52", (56, "C"): "#843c39"}
 # Anything that is not a named network (an initialisation, a curve of a probe) takes these, in order.
 OTHER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 FAMILY_LINESTYLES = {"plain": "--", "residual": "-", None: "-"}
