@@ -255,3 +255,15 @@ def test_plot_xy_markers_and_plain_ticks_on_a_log_axis() -> None:
     assert ax.get_xscale() == "log" and ax.get_lines()[0].get_marker() == "o"
     assert list(ax.get_xticks()) == [1, 2, 5, 10, 50]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "5", "10", "50"]
+
+
+def test_plot_loss_surfaces_one_panel_per_net_on_shared_levels() -> None:
+    xs = np.linspace(-1, 1, 5)
+    bowl = 0.1 + np.add.outer(xs ** 2, xs ** 2)
+    fig = plots.plot_loss_surfaces({"plain-56": (xs, xs, 3 * bowl), "ResNet-56": (xs, xs, bowl)})
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["plain-56", "ResNet-56"]
+    with pytest.raises(ValueError, match=r"losses must have shape \(len\(betas\), len\(alphas\)\)"):
+        plots.plot_loss_surfaces({"a": (xs, xs[:3], bowl)})
+    with pytest.raises(ValueError, match="finite and positive"):
+        plots.plot_loss_surfaces({"a": (xs, xs, bowl - 1)})

@@ -1,6 +1,7 @@
 """Filter-normalised directions and loss slices, on a copy of the model."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -60,3 +61,25 @@ def test_loss_slice_rejects_bad_input() -> None:
         probes.loss_slice(net, x, y, {**direction, "0.weight": torch.zeros(3)}, [0.0])
     with pytest.raises(TypeError, match="direction must be a dict"):
         probes.loss_slice(net, x, y, list(direction.values()), [0.0])  # type: ignore[arg-type]
+
+
+def test_loss_surface_is_a_grid_of_slices_along_the_first_direction() -> None:
+    net = small_net().train()
+    x, y = batch(n=10)
+    d1 = probes.filter_normalized_direction(net, seed=0)
+    d2 = probes.filter_normalized_direction(net, seed=1)
+    before = snapshot(net)
+    surface = probes.loss_surface(net, x, y, (d1, d2), [-0.5, 0.0, 0.5], [0.0, 0.25])
+    assert_untouched(net, before, True)
+    assert surface.shape == (2, 3)
+    np.testing.assert_allclose(surface[0], probes.loss_slice(net, x, y, d1, [-0.5, 0.0, 0.5]), rtol=1e-6)
+    reference = small_net().eval()
+    with torch.no_grad():
+        for name, parameter in reference.named_parameters():
+            parameter.add_(0.5 * d1[name] + 0.25 * d2[name])
+        assert surface[1, 2] == pytest.approx(float(nn.functional.cross_entropy(reference(x), y)), rel=1e-5)
+    assert probes.loss_surface(net, x, y, (d1, d2), [0.0, 0.5]).shape == (2, 2)  # betas default to alphas
+    with pytest.raises(ValueError, match=r"directions must be a pair \(d1, d2\)"):
+        probes.loss_surface(net, x, y, (d1,), [0.0])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="betas must be a non-empty 1-D sequence"):
+        probes.loss_surface(net, x, y, (d1, d2), [0.0], [])

@@ -533,3 +533,48 @@ def plot_path_lengths(
         if title:
             ax.set_title(title)
     return fig
+
+
+def plot_loss_surfaces(
+    surfaces: Mapping[str, tuple[Sequence[float], Sequence[float], Any]],
+    levels: Sequence[float] | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Contours of the loss on a 2-D plane through trained weights (``probes.loss_surface``), one panel per net,
+    as Li et al. (2018) draw them: ``{name: (alphas, betas, losses)}`` with ``losses`` of shape
+    ``(len(betas), len(alphas))``. The contours are of log10(loss), at the same ``levels`` in every panel
+    (default: 12 levels spanning all panels), so the panels compare; the trained weights are the cross.
+    """
+    _check_mapping("surfaces", surfaces)
+    grids = {}
+    for name, triple in surfaces.items():
+        if not isinstance(triple, (tuple, list)) or len(triple) != 3:
+            raise ValueError(f"surfaces[{name!r}] must be a triple (alphas, betas, losses), got {type(triple).__name__}")
+        xs, ys, zs = (np.asarray(v, dtype=float) for v in triple)
+        if xs.ndim != 1 or ys.ndim != 1 or zs.shape != (len(ys), len(xs)):
+            raise ValueError(f"surfaces[{name!r}]: losses must have shape (len(betas), len(alphas)) = "
+                             f"{(len(ys), len(xs))}, got {zs.shape}")
+        if not (np.isfinite(zs).all() and (zs > 0).all()):
+            raise ValueError(f"surfaces[{name!r}]: losses must be finite and positive (drawn on a log scale)")
+        grids[name] = (xs, ys, np.log10(zs))
+    if levels is None:
+        low = min(z.min() for _, _, z in grids.values())
+        high = max(z.max() for _, _, z in grids.values())
+        levels = np.linspace(low, high, 12)
+    width = (FIGSIZE[0] if len(grids) > 1 else FIGSIZE[0] * 0.6, FIGSIZE[1] * 1.1)
+    with _style():
+        fig, axes = _new_figure(len(grids), figsize or width)
+        for ax, (name, (xs, ys, zs)) in zip(axes, grids.items()):
+            filled = ax.contourf(xs, ys, zs, levels=levels, cmap="viridis", extend="both")
+            ax.contour(xs, ys, zs, levels=levels, colors="white", linewidths=0.5)
+            ax.plot([0], [0], marker="+", color="red", markersize=12, markeredgewidth=2)
+            ax.set_title(name)
+            ax.set_xlabel("α (direction 1)")
+            ax.set_aspect("equal")
+            ax.grid(False)
+        axes[0].set_ylabel("β (direction 2)")
+        fig.colorbar(filled, ax=axes, label="log10 training loss", shrink=0.9)
+        if title:
+            fig.suptitle(title)
+    return fig

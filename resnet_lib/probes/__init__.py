@@ -20,7 +20,7 @@ from .counting import count_parameters, flops, layer_table, macs, stages
 from .ensembles import blocks, lesion, path_length_distribution
 from .geometry import output_size, receptive_field
 from .hooks import HookFn, batches, device_of, forward_hooks, stage_modules, untouched, weighted_layers
-from .landscape import filter_normalized_direction, loss_slice
+from .landscape import filter_normalized_direction, loss_slice, loss_surface
 from .shattering import autocorrelation, gradient_autocorrelation, input_gradients
 from .signals import activation_stats, gradient_norms, output_gradient_norms
 

@@ -19,7 +19,7 @@ from ..profile import generator as seeded_generator
 from ..validation import check_batch, check_callable, check_int, check_module, check_positive_int
 from .hooks import batches, device_of
 
-__all__ = ["filter_normalized_direction", "loss_slice"]
+__all__ = ["filter_normalized_direction", "loss_slice", "loss_surface"]
 
 
 def filter_normalized_direction(model: nn.Module, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -104,3 +104,41 @@ def loss_slice(
                 total += float(loss_fn(probe(xb), yb)) * len(xb)
             losses.append(total / len(x))
     return np.array(losses)
+
+
+def loss_surface(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    directions: tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]],
+    alphas: Sequence[float],
+    betas: Sequence[float] | None = None,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
+    batch_size: int = 1024,
+) -> np.ndarray:
+    """The loss at ``theta + alpha * d1 + beta * d2`` on a grid: the 2-D plane of Li et al.'s contour plots.
+
+    ``directions`` is a pair ``(d1, d2)``, e.g. two :func:`filter_normalized_direction` draws with different
+    seeds; ``betas`` defaults to ``alphas``. Returns an array of shape ``(len(betas), len(alphas))``: row ``i``
+    is the slice along ``d1`` at ``beta = betas[i]`` (what ``contour(alphas, betas, surface)`` expects).
+    Evaluated like :func:`loss_slice`, on a copy in eval mode; the model keeps its weights, buffers and mode.
+    """
+    check_module("model", model)
+    if not isinstance(directions, (tuple, list)) or len(directions) != 2:
+        raise ValueError(f"directions must be a pair (d1, d2) of direction dicts, got {type(directions).__name__}"
+                         f"{'' if not isinstance(directions, (tuple, list)) else f' of length {len(directions)}'}")
+    first, second = (_check_direction(model, d) for d in directions)
+    rows = np.asarray(alphas if betas is None else betas, dtype=np.float64)
+    if rows.ndim != 1 or len(rows) == 0 or not np.isfinite(rows).all():
+        raise ValueError(f"betas must be a non-empty 1-D sequence of finite numbers, got betas={betas!r}")
+    shifted = copy.deepcopy(model)
+    parameters = dict(shifted.named_parameters())
+    start = {name: p.detach().clone() for name, p in parameters.items()}
+    surface = []
+    for beta in rows:
+        with torch.no_grad():
+            for name, parameter in parameters.items():
+                parameter.copy_(start[name] + float(beta) * second[name].to(device=parameter.device,
+                                                                             dtype=parameter.dtype))
+        surface.append(loss_slice(shifted, x, y, first, alphas, loss_fn=loss_fn, batch_size=batch_size))
+    return np.stack(surface)
