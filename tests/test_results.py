@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from resnet_lib.book.results import MISSING, find_chapter, glued_values, results_table
+from resnet_lib.book.results import (MISSING, NOT_RECORDED, chapter_conditions, find_chapter, glued_values,
+                                     result_rows, results_table)
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 
@@ -59,13 +60,44 @@ def test_bad_rows_are_refused(rows) -> None:
         find_chapter(3)
 
 
+def sizes_output(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def test_conditions_come_from_the_profile_and_the_sizes_the_chapter_shows(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, "05_w", [sizes_output("Sizes(\n    dataset='fashion_mnist', image_size=16, "
+                                                          "depths=(20, 56),\n    seeds=3, lr=0.1,\n)\nDataset(x)\n")])
+    notebook = json.loads(path.read_text())
+    notebook["metadata"]["resnet_book"] = {"profile": "quick"}
+    path.write_text(json.dumps(notebook))
+    assert chapter_conditions(path) == {"dataset": "fashion_mnist", "image_size": 16, "depths": (20, 56), "seeds": 3,
+                                        "lr": 0.1, "profile": "quick"}
+    assert chapter_conditions(tmp_path / "nope.ipynb") == {}
+
+
+def test_rows_carry_their_conditions_or_say_which_are_missing(tmp_path: Path) -> None:
+    write_notebook(tmp_path, "02_y", [sizes_output("Sizes(width=8, epochs=6)"), glue_output("err", "12.345"),
+                                      glue_output("steps", "240")])
+    rows = [("02_y", "err", "error (%)", ".1f", "width {width}, {steps} steps"),
+            ("02_y", "err", "error again (%)", ".1f", "{seeds} seeds"),
+            ("02_y", "err", "a count", ".1f", "counted")]
+    found = result_rows(rows, search=[tmp_path])
+    assert found[0]["conditions"] == "width 8, 240 steps" and found[0]["missing"] == []
+    assert found[1]["missing"] == ["seeds"] and found[1]["conditions"] == f"{NOT_RECORDED} (seeds)"
+    assert found[2]["conditions"] == "counted"
+    lines = results_table(rows, search=[tmp_path]).splitlines()
+    assert lines[0] == "| chapter | measurement | value | conditions |"
+    assert lines[2] == "| 02_y | error (%) | 12.3 | width 8, 240 steps |"
+
+
 def test_the_packaged_snapshot_holds_what_the_committed_chapters_glue(tmp_path: Path) -> None:
     """Pages quote other chapters from the snapshot shipped in the wheel (Colab has no other notebooks): it must be
-    what the committed notebooks glue. Stale? `python tools/notebooks.py run` refreshes a chapter's entry."""
-    from resnet_lib.book.results import SNAPSHOT, chapter_values, write_snapshot
+    what the committed notebooks glue, with their conditions. Stale? `tools/notebooks.py run` refreshes a chapter."""
+    from resnet_lib.book.results import SNAPSHOT, chapter_values, snapshot_conditions, write_snapshot
 
     notebooks = sorted(CHAPTERS.glob("*.ipynb"))
     fresh = write_snapshot(notebooks, tmp_path / "glued.json")
     assert fresh == json.loads(SNAPSHOT.read_text(encoding="utf-8")), "resnet_lib/book/runs/glued.json is stale"
-    assert chapter_values("02_degradation") == fresh["02_degradation"]
+    assert chapter_values("02_degradation") == fresh["02_degradation"]["glued"]
+    assert snapshot_conditions("02_degradation") == fresh["02_degradation"]["conditions"]
     assert chapter_values("99_nothing") == {}
