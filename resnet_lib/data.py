@@ -30,6 +30,7 @@ from .validation import (
     check_int,
     check_positive_int,
     check_tensor,
+    is_int,
 )
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
@@ -176,7 +177,12 @@ def write_synthetic_cifar10(root: str | Path, images_per_batch: int = 200, seed:
     `images_per_batch` 32x32 colour images each, classes in turn (balanced), every class a blurred colour
     pattern of its own plus noise, so the images are not constant; and a `batches.meta` with the class names.
     """
-    check_int("images_per_batch", images_per_batch, minimum=10)  # one image per class at least
+    message = (f"images_per_batch must be an int of at least 10 (one image per class), "
+               f"got images_per_batch={images_per_batch!r}")
+    if not is_int(images_per_batch):
+        raise TypeError(message)
+    if images_per_batch < 10:
+        raise ValueError(message)
     check_int("seed", seed)
     folder = Path(root).expanduser() / CIFAR10_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
