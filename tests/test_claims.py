@@ -77,3 +77,10 @@ def test_a_bad_seed_offset_is_refused(monkeypatch):
     monkeypatch.setenv(profile.SEED_OFFSET_VARIABLE, "-1")
     with pytest.raises(ValueError, match="RESNET_BOOK_SEED_OFFSET must be a non-negative integer"):
         profile.seed_offset()
+
+
+def test_the_ledger_writes_numbers_as_a_reader_does():
+    from resnet_lib.book.claims import _number_text
+
+    assert [_number_text(v) for v in (1.66e6, 12345.0, 0.0801, 2.55e8, 7.97e-11, 3, True, None)] == [
+        "1,660,000", "12,345", "0.0801", "2.55 × 10⁸", "7.97 × 10⁻¹¹", "3", "yes", "–"]

@@ -215,6 +215,8 @@ def _number_text(value: Any) -> str:
         mantissa, exponent = f"{value:.2e}".split("e")
         superscript = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
         return f"{mantissa} × 10{superscript}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
     return f"{value:.3g}"
 
 
