@@ -279,7 +279,7 @@ def ledger_markdown(rows: Sequence[dict[str, Any]]) -> str:
              f"{cited_count} taken from papers.", ""]
     for stem in dict.fromkeys(row["chapter"] for row in rows):
         title = next(row["title"] for row in rows if row["chapter"] == stem)
-        lines += [f"**[{_cell(title)}]({stem}.html)**", "",
+        lines += [f"**[{_cell(title)}]({stem}.ipynb)**", "",
                   "| claim | check | on the page | seeds 0-4: range | held | AVX2 |", "|---|---|---:|---:|---:|---|"]
         for row in (r for r in rows if r["chapter"] == stem):
             claim_text = _cell(row["statement"]) + (f" *(paper: {_cell(row['paper'])})*" if row["paper"] else "")
