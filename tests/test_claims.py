@@ -84,3 +84,14 @@ def test_the_ledger_writes_numbers_as_a_reader_does():
 
     assert [_number_text(v) for v in (1.66e6, 12345.0, 0.0801, 2.55e8, 7.97e-11, 3, True, None)] == [
         "1,660,000", "12,345", "0.0801", "2.55 × 10⁸", "7.97 × 10⁻¹¹", "3", "yes", "–"]
+
+
+def test_the_ledger_judges_every_run_by_the_current_threshold():
+    from resnet_lib.book.claims import ledger_rows
+
+    record = dict(name="t-l", statement="S", value=5.0, thresholds={"above": 4.0}, unit="", paper="", kind="measured",
+                  fingerprint="f")
+    runs = [dict(kernels="default", offset=o, claims=[dict(name="t-l", value=v, holds=False)])
+            for o, v in enumerate((5.0, 4.5, 3.0))]
+    (row,) = ledger_rows({"c": {"title": "C", "claims": [record]}}, {"c": {"runs": runs}})
+    assert row["seeds"] == "2/3" and row["spread"] == "3 to 5" and not row["holds_everywhere"]

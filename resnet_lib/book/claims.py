@@ -226,6 +226,15 @@ def _threshold_text(record: dict[str, Any]) -> str:
     return " and ".join(f"{symbols[key]} {_number_text(limit)}" for key, limit in record["thresholds"].items()) + unit
 
 
+def _satisfies(value: Any, thresholds: dict[str, float]) -> bool:
+    """Whether a recorded value meets thresholds (the same test `claim` makes)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    tests = {"above": lambda v, t: v > t, "below": lambda v, t: v < t, "at_least": lambda v, t: v >= t,
+             "at_most": lambda v, t: v <= t, "equals": lambda v, t: v == t}
+    return all(tests[key](value, limit) for key, limit in thresholds.items())
+
+
 def ledger_rows(claims: dict[str, dict[str, Any]], robustness: dict[str, dict[str, Any]]) -> list[dict]:
     """One row per claim: the page's record joined with the robustness runs of the same chapter and name."""
     rows = []
@@ -235,8 +244,11 @@ def ledger_rows(claims: dict[str, dict[str, Any]], robustness: dict[str, dict[st
             row = dict(chapter=stem, title=entry.get("title") or stem, name=record["name"], statement=record["statement"], kind=record["kind"],
                        check=_threshold_text(record) if record["kind"] == "measured" else "cited",
                        value=_number_text(record["value"]), paper=record.get("paper", ""))
-            measured = [(run, claim) for run in runs for claim in run.get("claims", [])
-                        if claim["name"] == record["name"]]
+            # Each run's value is judged against the page's current threshold, so a run made before a threshold
+            # moved still counts for what it measured (the value), not for the verdict of the old check.
+            measured = [(run, dict(claim, holds=_satisfies(claim["value"], record["thresholds"])))
+                        for run in runs for claim in run.get("claims", [])
+                        if claim["name"] == record["name"] and record["kind"] == "measured"]
             seeds = [(run, claim) for run, claim in measured if run["kernels"] == "default"]
             other = [(run, claim) for run, claim in measured if run["kernels"] != "default"]
             values = [claim["value"] for _, claim in seeds if isinstance(claim["value"], (int, float))
