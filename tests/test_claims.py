@@ -82,8 +82,8 @@ def test_a_bad_seed_offset_is_refused(monkeypatch):
 def test_the_ledger_writes_numbers_as_a_reader_does():
     from resnet_lib.book.claims import _number_text
 
-    assert [_number_text(v) for v in (1.66e6, 12345.0, 0.0801, 2.55e8, 7.97e-11, 3, True, None)] == [
-        "1,660,000", "12,345", "0.0801", "2.55 × 10⁸", "7.97 × 10⁻¹¹", "3", "yes", "–"]
+    assert [_number_text(v) for v in (1.66e6, 12345.0, 0.0801, 2.5512e8 + 0.5, 11689512, 7.97e-11, 3, True, None)] == [
+        "1,660,000", "12,345", "0.0801", "2.55 × 10⁸", "11,689,512", "7.97 × 10⁻¹¹", "3", "yes", "–"]
 
 
 def test_the_ledger_judges_every_run_by_the_current_threshold():

@@ -209,7 +209,7 @@ def _number_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     value = float(value)
-    if value == int(value) and abs(value) < 1e7:
+    if value == int(value) and abs(value) < 1e12:  # counts stay exact: 11,689,512 parameters
         return f"{int(value):,}"
     if value != 0 and not 1e-3 <= abs(value) < 1e7:
         mantissa, exponent = f"{value:.2e}".split("e")
