@@ -75,6 +75,15 @@ def test_chapter_was_executed_top_to_bottom_without_errors(path: Path) -> None:
         assert not [o for o in cell["outputs"] if o["output_type"] == "error"], "".join(cell["source"])[:80]
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_hold_no_stderr(path: Path) -> None:
+    """nbval compares streams too: stderr from the author's machine (a stale matplotlib font cache printing
+    'findfont', a warning) is absent on a clean one, so the cell would fail there."""
+    noisy = [(i, "".join(o.get("text", ""))[:120]) for i, c in enumerate(load(path)["cells"])
+             for o in c.get("outputs", []) if o["output_type"] == "stream" and o.get("name") == "stderr"]
+    assert not noisy, noisy
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_follows_the_template(path: Path) -> None:
     cells = load(path)["cells"]

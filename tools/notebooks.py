@@ -40,6 +40,11 @@ def execute(path: Path, write: bool, timeout: int = 1800) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    stderr = stderr_outputs(nb)
+    if stderr:  # nbval on a clean machine would not print it, so the committed output would fail there
+        raise RuntimeError(f"{path}: cells wrote to stderr, outputs not written; fix the cause "
+                           "(a stale ~/.cache/matplotlib font list prints 'findfont'):\n" +
+                           "\n".join(f"  cell {i}: {text[:200]!r}" for i, text in stderr))
     if write:
         import torch
 
@@ -49,6 +54,12 @@ def execute(path: Path, write: bool, timeout: int = 1800) -> float:
         write_snapshot([path])  # what other pages quote of this one, shipped with the package (Colab)
         write_claims_snapshot([path])  # its claims, for the Claims and evidence page
     return seconds
+
+
+def stderr_outputs(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """(cell index, text) of every stderr stream a notebook holds: machine noise that nbval would compare."""
+    return [(i, "".join(out.get("text", ""))) for i, cell in enumerate(nb.cells)
+            for out in cell.get("outputs", []) if out.get("output_type") == "stream" and out.get("name") == "stderr"]
 
 
 def table(rows: list[tuple[str, float]]) -> str:
