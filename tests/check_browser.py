@@ -335,3 +335,45 @@ def test_search_finds_the_books_terms(prefix: str, term: str, server: str, brows
     found = page.locator("#search-results ul.search > li").count()
     assert found > 0, f"searching {prefix or 'en/'} for {term!r} finds nothing"
     page.close()
+
+
+# Number forms a reader should never meet (issue 27): e-notation, "nan", a hyphen-signed difference of points
+# ("a gap of -3.3 points": the prose says "better" or "worse"), "3 of the 3 seeds" (the prose says "all three").
+BAD_NUMBER_FORMS = {
+    "e-notation": re.compile(r"(?<![\w.#/-])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])"),
+    "nan": re.compile(r"\bnan\b", re.I),
+    "hyphen-signed points": re.compile(r"(?<![\w−])-\d+(?:\.\d+)?\s*(?:percentage\s+)?points?\b"),
+    "N of the N": re.compile(r"\b(\d+) of the \1\b"),
+}
+
+
+def prose_text(html: str) -> str:
+    """The text a reader reads on a page: <main> without code, code outputs, math, images and hidden markup."""
+    main = html[html.find("<main"):html.find("</main>")]
+    main = re.sub(r"<(script|style|pre|code|math)\b.*?</\1>", " ", main, flags=re.S)
+    main = re.sub(r'<div class="cell_output.*?</div>\s*</div>', " ", main, flags=re.S)
+    main = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]|\$\$.*?\$\$", " ", main, flags=re.S)  # MathJax source
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main)).replace("&nbsp;", "\u00a0")
+
+
+def bad_number_forms(text: str) -> list[str]:
+    """Each forbidden number form found in the text, with a little context."""
+    found = []
+    for name, pattern in BAD_NUMBER_FORMS.items():
+        for match in pattern.finditer(text):
+            found.append(f"{name}: ...{text[max(0, match.start() - 40):match.end() + 20]}...")
+    return found
+
+
+def test_the_number_form_check_can_fail() -> None:
+    bad = ("a rise of 8.0e-11 times, 1e+12 units, losses are nan, a gap of -3.3 points, held with 3 of the 3 seeds")
+    assert [f.split(":")[0] for f in bad_number_forms(bad)] == ["e-notation", "e-notation", "nan",
+                                                               "hyphen-signed points", "N of the N"]
+    assert bad_number_forms("8.0\u00a0×\u00a010⁻¹¹ times, ResNet-56, −1 point, 3 of the 5 seeds, conv3-64") == []
+
+
+@pytest.mark.parametrize("page_path", edition_pages())
+def test_numbers_read_as_a_person_writes_them(page_path: str) -> None:
+    """Both editions' prose, as built: no e-notation, no nan, no "-3.3 points", no "3 of the 3"."""
+    html = (HTML / (page_path + ".html")).read_text(encoding="utf-8")
+    assert not bad_number_forms(prose_text(html))

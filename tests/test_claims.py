@@ -82,8 +82,9 @@ def test_a_bad_seed_offset_is_refused(monkeypatch):
 def test_the_ledger_writes_numbers_as_a_reader_does():
     from resnet_lib.book.claims import _number_text
 
-    assert [_number_text(v) for v in (1.66e6, 12345.0, 0.0801, 2.5512e8 + 0.5, 11689512, 7.97e-11, 3, True, None)] == [
-        "1,660,000", "12,345", "0.0801", "2.55 × 10⁸", "11,689,512", "7.97 × 10⁻¹¹", "3", "yes", "–"]
+    values = (1.66e6, 12345.0, 0.0801, 2.5512e8 + 0.5, 11689512, 7.97e-11, 3, True, None, -1, -0.8)
+    assert [_number_text(v).replace("\u00a0", " ") for v in values] == [
+        "1,660,000", "12,345", "0.0801", "2.55 × 10⁸", "11,689,512", "7.97 × 10⁻¹¹", "3", "yes", "–", "−1", "−0.8"]
 
 
 def test_the_ledger_judges_every_run_by_the_current_threshold():
@@ -95,3 +96,13 @@ def test_the_ledger_judges_every_run_by_the_current_threshold():
             for o, v in enumerate((5.0, 4.5, 3.0))]
     (row,) = ledger_rows({"c": {"title": "C", "claims": [record]}}, {"c": {"runs": runs}})
     assert row["seeds"] == "2/3" and row["spread"] == "3 to 5" and not row["holds_everywhere"]
+
+
+def test_e_notation_becomes_a_power_of_ten_on_one_line():
+    from resnet_lib.book.numbers import NBSP, from_e_notation, scientific
+
+    assert from_e_notation("8.0e-11") == f"8.0{NBSP}×{NBSP}10⁻¹¹"
+    assert from_e_notation("1e+12") == "10¹²"
+    assert from_e_notation("-3.3e+04") == f"−3.3{NBSP}×{NBSP}10⁴"
+    assert from_e_notation("0.41") == "0.41" and from_e_notation("ResNet-1e3") == "ResNet-1e3"
+    assert scientific(0.000123, digits=2) == f"1.2{NBSP}×{NBSP}10⁻⁴"

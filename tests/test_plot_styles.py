@@ -106,3 +106,35 @@ def test_shortcut_options_of_resnet20_differ_at_a_glance() -> None:
             distance = sum((a - b) ** 2 for a, b in zip(colours[i], colours[j])) ** 0.5
             assert distance > 0.4, (i, j, colours)
 
+
+
+def _pixels_of(fig, colour: str, ax) -> int:
+    """How many pixels inside the axes show this colour (within a small tolerance, so antialiasing counts)."""
+    import matplotlib.colors as mcolors
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[..., :3].astype(int)
+    box = ax.get_window_extent()
+    height = image.shape[0]
+    inside = image[int(height - box.y1):int(height - box.y0), int(box.x0):int(box.x1)]
+    target = np.array(mcolors.to_rgb(colour)) * 255
+    return int((np.abs(inside - target).max(axis=-1) < 12).sum())
+
+
+def test_every_curve_the_legend_lists_stays_visible_when_curves_coincide() -> None:
+    """Chapter 7's Fig. 7.1: identity, dropout and a closed gate give one line; each must still show."""
+    x = np.arange(1, 101)
+    curves = {"identity": (x, np.ones(100)), "λ = 0.5": (x, 0.5 ** (x - 100.0)),
+              "dropout 0.5": (x, np.ones(100)), "exclusive gate, b = -6": (x, 0.9975 ** (x - 100.0)),
+              "shortcut gate, b = 0": (x, 0.5 ** (x - 100.0)), "shortcut gate, b = -6": (x, np.ones(100))}
+    fig = plots.plot_xy(curves, logy=True)
+    ax = fig.axes[0]
+    assert {label for label, _ in plots.hidden_lines(ax)} == {"identity", "λ = 0.5", "dropout 0.5",
+                                                             "exclusive gate, b = -6"}
+    for line in ax.get_lines():
+        assert _pixels_of(fig, line.get_color(), ax) > 40, line.get_label()
+    distinct = plots.plot_xy({"a": (x, x * 1.0), "b": (x, 100.0 - x)})
+    assert plots.hidden_lines(distinct.axes[0]) == []
+    assert all(line.get_marker() in ("None", None, "") for line in distinct.axes[0].get_lines())

@@ -267,3 +267,33 @@ def test_plot_loss_surfaces_one_panel_per_net_on_shared_levels() -> None:
         plots.plot_loss_surfaces({"a": (xs, xs[:3], bowl)})
     with pytest.raises(ValueError, match="finite and positive"):
         plots.plot_loss_surfaces({"a": (xs, xs, bowl - 1)})
+
+
+def test_bar_text_writes_numbers_as_a_person_does() -> None:
+    assert [plots.bar_text(v).replace("\u00a0", " ") for v in (33, 33.5, 0.5, 150, 11689512, 0.00012, 0)] == [
+        "33.0", "33.5", "0.500", "150", "11,689,512", "1.2 × 10⁻⁴", "0"]
+    with pytest.raises(ValueError, match="value=nan"):
+        plots.bar_text(float("nan"))
+
+
+def test_bar_panels_keep_labels_and_titles_apart() -> None:
+    """Chapter 7's five units: slanted names must not run into each other, nor a panel title into the suptitle."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    names = ("(a) original", "(b) BN after add", "(c) ReLU before add", "(d) ReLU-only pre-act", "(e) full pre-act")
+    fig = plots.plot_bar_panels({"as in Fig. 4": dict(zip(names, (36.6, 58.1, 38.7, 33.7, 40.5))),
+                                 "+ BN before the pool": dict(zip(names, (32.1, 42.1, 33.5, 31.4, 33.0)))},
+                                title="ResNet-20, held-out error (%), mean of 3 seeds", sharey=True)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    for ax in fig.axes:
+        labels = ax.get_xticklabels()
+        angle = np.radians(labels[0].get_rotation())
+        # Slanted labels anchored at their tick are parallel strips, one text height thick, offset across their
+        # direction by the tick spacing times sin(angle): they stay apart when that offset exceeds the height.
+        assert angle > 0 and all(label.get_rotation_mode() == "anchor" for label in labels)
+        ticks = ax.transData.transform([(x, 0) for x in ax.get_xticks()])[:, 0]
+        height = labels[0].get_fontsize() * fig.dpi / 72
+        assert np.diff(ticks).min() * np.sin(angle) > height
+        assert not ax.title.get_window_extent(renderer).overlaps(fig._suptitle.get_window_extent(renderer))
+    assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()

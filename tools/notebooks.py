@@ -40,20 +40,32 @@ def execute(path: Path, write: bool, timeout: int = 1800) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    if write:
+        save_executed(path, nb, seconds)
+    else:
+        check_quiet(path, nb)
+    return seconds
+
+
+def check_quiet(path: Path, nb: nbformat.NotebookNode) -> None:
+    """Refuse a run that printed to stderr: nbval on a clean machine would not see it, so the cell would fail."""
     stderr = stderr_outputs(nb)
-    if stderr:  # nbval on a clean machine would not print it, so the committed output would fail there
+    if stderr:
         raise RuntimeError(f"{path}: cells wrote to stderr, outputs not written; fix the cause "
                            "(a stale ~/.cache/matplotlib font list prints 'findfont'):\n" +
                            "\n".join(f"  cell {i}: {text[:200]!r}" for i, text in stderr))
-    if write:
-        import torch
 
-        nb.metadata["resnet_book"] = {"seconds": round(seconds, 1), "profile": os.environ["RESNET_BOOK_PROFILE"],
-                                      "torch": torch.__version__}
-        nbformat.write(nb, path)
-        write_snapshot([path])  # what other pages quote of this one, shipped with the package (Colab)
-        write_claims_snapshot([path])  # its claims, for the Claims and evidence page
-    return seconds
+
+def save_executed(path: Path, nb: nbformat.NotebookNode, seconds: float) -> None:
+    """Write an executed notebook back with its run's metadata, and refresh what other pages quote of it."""
+    import torch
+
+    check_quiet(path, nb)
+    nb.metadata["resnet_book"] = {"seconds": round(seconds, 1), "profile": os.environ.get("RESNET_BOOK_PROFILE", "quick"),
+                                  "torch": torch.__version__}
+    nbformat.write(nb, path)
+    write_snapshot([path])  # what other pages quote of this one, shipped with the package (Colab)
+    write_claims_snapshot([path])  # its claims, for the Claims and evidence page
 
 
 def stderr_outputs(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:

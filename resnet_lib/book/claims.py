@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from .numbers import scientific
+
 MODE_VARIABLE = "RESNET_BOOK_CLAIMS"
 METADATA_KEY = "resnet_book_claim"
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -203,6 +205,15 @@ def write_claims_snapshot(notebooks: Sequence[str | Path], snapshot: str | Path 
 
 
 def _number_text(value: Any) -> str:
+    return _minus(_plain_number_text(value))
+
+
+def _minus(text: str) -> str:
+    """A typographic minus (−1 point, not -1 point)."""
+    return "−" + text[1:] if text.startswith("-") else text
+
+
+def _plain_number_text(value: Any) -> str:
     """A value as the ledger shows it: plain digits, never e-notation (a reader's ×10ⁿ instead)."""
     if value is None:
         return "–"
@@ -212,9 +223,7 @@ def _number_text(value: Any) -> str:
     if value == int(value) and abs(value) < 1e12:  # counts stay exact: 11,689,512 parameters
         return f"{int(value):,}"
     if value != 0 and not 1e-3 <= abs(value) < 1e7:
-        mantissa, exponent = f"{value:.2e}".split("e")
-        superscript = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-        return f"{mantissa} × 10{superscript}"
+        return scientific(value, digits=3)
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"

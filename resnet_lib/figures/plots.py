@@ -16,6 +16,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..book.numbers import scientific
+
 FIGSIZE = (6.4, 3.6)
 # Shown at a phone's width (about 380 px of text column) a 640-px figure shrinks to 0.6: 11-point ticks stay ~9 px.
 PHONE_COLUMN_PX = 380
@@ -107,6 +109,58 @@ def _legend(fig: Figure, axes: Sequence[Any]) -> None:
         longest = max(len(label) for label in labels)
         ncols = 1 if longest > 34 else 2 if longest > 18 or len(labels) == 4 else min(3, len(labels))
         fig.legend(handles, labels, loc="outside lower center", ncols=ncols)
+
+
+OVERLAP = 0.012  # of the axes' height: two lines closer than this everywhere (about 3 px) look like one line
+
+
+def _normalised_y(ax: Any, ys: np.ndarray) -> np.ndarray:
+    """y in units of the axes' height, through its scale (log axes compare decades)."""
+    bottom, top = ax.get_ylim()
+    if ax.get_yscale() == "log":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ys, bottom, top = np.log10(ys), np.log10(bottom), np.log10(top)
+    return (ys - bottom) / (top - bottom)
+
+
+def hidden_lines(ax: Any) -> list[tuple[str, str]]:
+    """(label, label of the line drawn over it) for each labelled line that an earlier-drawn or later-drawn line
+    covers along its whole length: what a reader would not see, although the legend lists it."""
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    covered = []
+    for i, line in enumerate(lines):
+        xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        for other in lines[i + 1:]:
+            oxs, oys = np.asarray(other.get_xdata(), float), np.asarray(other.get_ydata(), float)
+            if xs.shape != oxs.shape or not np.allclose(xs, oxs):
+                continue
+            a, b = _normalised_y(ax, ys), _normalised_y(ax, oys)
+            both = np.isfinite(a) & np.isfinite(b)
+            if both.any() and np.all(np.isfinite(a) == np.isfinite(b)) and np.abs(a - b)[both].max() < OVERLAP:
+                covered.append((line.get_label(), other.get_label()))
+                break
+    return covered
+
+
+def _reveal_overlaps(ax: Any) -> None:
+    """A line that lies on an earlier one (the same curve for two set-ups) is drawn as markers alone, a marker of
+    its own staggered along x, so the line beneath and every curve the legend lists stay visible."""
+    ax.autoscale_view()
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    for count, line in enumerate(_covering_lines(ax, lines)):
+        n = len(line.get_xdata())
+        every = max(1, n // 8)
+        line.set(marker=DUPLICATE_MARKERS[count % len(DUPLICATE_MARKERS)], markersize=6, linestyle="none",
+                 markevery=(min(n - 1, count * every // len(DUPLICATE_MARKERS)), every),
+                 markerfacecolor=line.get_color(), zorder=2.5 + 0.1 * count)
+
+
+def _covering_lines(ax: Any, lines: list) -> list:
+    """The lines drawn over an earlier line they coincide with, in drawing order."""
+    labels = {over for _, over in hidden_lines(ax)}
+    return [line for line in lines if line.get_label() in labels]
+
+
 HISTORY_FIELDS = ("train_loss", "train_err", "val_loss", "val_err")
 
 
@@ -219,6 +273,7 @@ def plot_layer_norms(
         ax.set_xlabel("layer (input → output)")
         _integer_x(ax)
         ax.set_ylabel(ylabel)
+        _reveal_overlaps(ax)
         _legend(fig, [ax])
         if title:
             ax.set_title(title)
@@ -231,6 +286,38 @@ def _bar_style(label: str, index: int) -> dict[str, Any]:
     if network_family(label) == "plain":
         return {"facecolor": "white", "edgecolor": style["color"], "hatch": "//", "linewidth": 1.5}
     return {"color": style["color"]}
+
+
+def bar_text(value: float) -> str:
+    """A bar's value as a person writes it: three significant figures with their trailing zero (33.0 next to
+    33.5), whole numbers with thousands separators from 100 up, never e-notation."""
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"value must be a finite number, got value={value!r}")
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) < 0.001:
+        return scientific(value, digits=2)
+    return f"{value:#.3g}".rstrip(".")
+
+
+def _label_bars(ax: Any, bars: Any, heights: Sequence[float], log: bool) -> None:
+    """Values on the bars, with headroom above the tallest so no label reaches the title."""
+    ax.bar_label(bars, labels=[bar_text(h) for h in heights], fontsize=10)
+    if not log:
+        top = max([h for h in heights if h > 0], default=0)
+        if top > 0:
+            ax.set_ylim(top=max(ax.get_ylim()[1], top * 1.15))
+
+
+def _slant_ticks(ax: Any, count: int) -> None:
+    """Long names slant and end under their bar (anchored at the right), so neighbours never overlap."""
+    if count > 2:
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set(ha="right", rotation_mode="anchor")
 
 
 def plot_bars(
@@ -249,13 +336,13 @@ def plot_bars(
         bars = ax.bar(names, heights)
         for index, (bar, name) in enumerate(zip(bars, names)):
             bar.set(**_bar_style(name, index))
-        ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=10)
         if log:
             ax.set_yscale("log")
+        _label_bars(ax, bars, heights, log)
         ax.set_ylabel(ylabel)
         ax.grid(axis="x", visible=False)
         if len(names) > 6:
-            ax.tick_params(axis="x", labelrotation=45)
+            _slant_ticks(ax, len(names))
         if title:
             ax.set_title(title)
     return fig
@@ -410,6 +497,7 @@ def plot_curves(
             ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+        _reveal_overlaps(ax)
         _legend(fig, [ax])
         if title:
             ax.set_title(title)
@@ -468,6 +556,7 @@ def plot_xy(
             ax.set_xlabel(xlabel)
         axes[0].set_ylabel(ylabel)
         if not separate:
+            _reveal_overlaps(axes[0])
             _legend(fig, axes)
         if title:
             fig.suptitle(title)
@@ -479,9 +568,11 @@ def plot_bar_panels(
     log: bool = False,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
+    sharey: bool = False,
 ) -> Figure:
     """Several bar charts side by side, ``{panel title: {bar label: value}}``; each network keeps its book-wide
-    colour (plain nets hollow), so one network is one colour (e.g. parameters and FLOPs of the same nets)."""
+    colour (plain nets hollow), so one network is one colour (e.g. parameters and FLOPs of the same nets).
+    ``sharey`` puts the panels on one scale, for panels of the same measure (two conditions of one experiment)."""
     _check_mapping("panels", panels)
     labels: list[str] = []
     for name, values in panels.items():
@@ -495,12 +586,16 @@ def plot_bar_panels(
             bars = ax.bar(names, heights)
             for bar, label in zip(bars, names):
                 bar.set(**_bar_style(label, labels.index(label)))
-            ax.bar_label(bars, labels=[f"{h:.3g}" for h in heights], fontsize=10)
             if log:
                 ax.set_yscale("log")
+            _label_bars(ax, bars, heights, log)
             ax.set_title(name)
             ax.grid(axis="x", visible=False)
-            ax.tick_params(axis="x", labelrotation=30 if len(names) > 2 else 0)
+            _slant_ticks(ax, len(names))
+        if sharey:
+            top = max(ax.get_ylim()[1] for ax in axes)
+            for ax in axes:
+                ax.set_ylim(top=top)
         if title:
             fig.suptitle(title)
     return fig
