@@ -110,7 +110,7 @@ def test_resnet_accepts_subclasses_of_its_blocks() -> None:
 
     net = models.ResNet(LoggedBlock, [1, 1, 1, 1], num_classes=3).eval()
     assert isinstance(net.layer1[0], LoggedBlock) and net(torch.zeros(1, 3, 32, 32)).shape == (1, 3)
-    deep = models.ResNet(V1Bottleneck, [1, 1, 1, 1], num_classes=3, bottleneck="v1")
+    deep = models.ResNet(V1Bottleneck, [1, 1, 1, 1], num_classes=3, stride_in_1x1=True)
     assert deep.layer2[0].conv1.stride == (2, 2)
     with pytest.raises(TypeError, match=r"block must be BasicBlock, Bottleneck or a subclass of either, got block=<class"):
         models.ResNet(nn.Conv2d, [1, 1, 1, 1])

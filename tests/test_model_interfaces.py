@@ -17,7 +17,7 @@ FAMILIES = {
     "preact_bottleneck": (lambda: models.preact_resnet(11, width=4, shortcut="A"), 16),
     "preact_basic_original": (lambda: models.preact_resnet(8, block="basic", unit="original", width=4), 16),
     "resnet18": (lambda: models.resnet18(num_classes=10), 64),
-    "resnet50_v1": (lambda: models.resnet50(num_classes=10, bottleneck="v1"), 64),
+    "resnet50_v1": (lambda: models.resnet50(num_classes=10, stride_in_1x1=True), 64),
     "vgg11_bn": (lambda: models.vgg11_bn(width=8, hidden=32, image_size=32, num_classes=10), 32),
     "alexnet": (lambda: models.alexnet(width=8, hidden=32, image_size=32, num_classes=10), 32),
 }
@@ -135,8 +135,15 @@ def test_builders_are_keyword_only_and_refuse_unused_arguments() -> None:
         models.cifar_resnet(20, "B")
     with pytest.raises(TypeError):
         models.resnet18(10)
-    with pytest.raises(ValueError, match=r"bottleneck applies only to Bottleneck nets"):
-        models.resnet18(bottleneck="v1")
+    with pytest.raises(ValueError, match=r"stride_in_1x1 applies only to Bottleneck nets"):
+        models.resnet18(stride_in_1x1=True)
+    with pytest.raises(TypeError, match=r"stride_in_1x1 must be True or False, got stride_in_1x1='v1'"):
+        models.resnet50(stride_in_1x1="v1")
+    with pytest.raises(ValueError, match=r"got shortcut=None; a plain net is residual=False"):
+        models.cifar_resnet(20, shortcut=None)
+    plain = models.CifarResNet(20, residual=False)
+    assert [type(m) for m in plain.modules()] == [type(m) for m in models.cifar_plain(20).modules()]
+    assert not any(block.residual for block in plain.layer1) and all(b.residual for b in models.cifar_resnet(20).layer1)
     with pytest.raises(TypeError, match=r"cifar_plain has no shortcut"):
         models.cifar_plain(20, shortcut="B")
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'batchnorm'"):

@@ -110,7 +110,7 @@ def test_parity_needs_random_batchnorm_to_see_a_misplaced_bn(randomise: bool, sh
 
 def test_v1_bottleneck_loads_into_torchvision_and_strides_in_the_1x1() -> None:
     with torch.device("meta"):
-        ours = resnet50(bottleneck="v1")
+        ours = resnet50(stride_in_1x1=True)
         theirs = torchvision.models.resnet50()
     theirs.load_state_dict(ours.state_dict(), strict=True)
     ours.load_state_dict(theirs.state_dict(), strict=True)
@@ -123,7 +123,7 @@ def test_v1_bottleneck_loads_into_torchvision_and_strides_in_the_1x1() -> None:
 def test_v1_and_v15_differ_in_output_but_not_in_shape() -> None:
     torch.manual_seed(0)
     v15 = resnet50(num_classes=10).eval()
-    v1 = resnet50(num_classes=10, bottleneck="v1").eval()
+    v1 = resnet50(num_classes=10, stride_in_1x1=True).eval()
     v1.load_state_dict(v15.state_dict())
     x = torch.randn(1, 3, 64, 64)
     assert v1(x).shape == v15(x).shape == (1, 10)
@@ -419,7 +419,6 @@ def test_preact_depth_rules() -> None:
         (lambda v: preact_resnet(164, shortcut=v), "shortcut", "identity", "'A', 'B', 'C'"),
         (lambda v: preact_resnet(164, block=v), "block", "wide", "'bottleneck', 'basic'"),
         (lambda v: preact_resnet(164, unit=v), "unit", "pre", "'original', 'bn_after_add'"),
-        (lambda v: resnet50(bottleneck=v), "bottleneck", "v2", "'v1.5', 'v1'"),
     ],
 )
 def test_unknown_option_names_list_allowed_values(build, parameter: str, value: str, allowed: str) -> None:

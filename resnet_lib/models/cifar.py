@@ -47,7 +47,7 @@ class CifarResNet(ClassifierMixin, nn.Module):
     """3x3 stem (``width`` filters), three stages of n BasicBlocks (width, 2*width, 4*width filters,
     halving the map at the start of stages 2 and 3), global average pool and one fc: 6n+2 weight layers.
 
-    ``shortcut`` is "A", "B" or "C", or ``None`` for the plain net (no shortcut at all).
+    ``shortcut`` is "A", "B" or "C"; ``residual=False`` is the plain net (no shortcut at all; ``cifar_plain``).
     ``norm_layer=nn.Identity`` leaves out every BatchNorm, for experiments on the nets that came before it.
     ``zero_init_residual=True`` starts every residual block as the identity (a plain net has none to start so).
     """
@@ -56,7 +56,8 @@ class CifarResNet(ClassifierMixin, nn.Module):
         self,
         depth: int = 20,
         *,
-        shortcut: str | None = "A",
+        shortcut: str = "A",
+        residual: bool = True,
         width: int = 16,
         num_classes: int = 10,
         in_channels: int = 3,
@@ -65,12 +66,17 @@ class CifarResNet(ClassifierMixin, nn.Module):
     ) -> None:
         super().__init__()
         blocks = blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
-        self.shortcut = None if shortcut is None else check_choice("shortcut", shortcut, SHORTCUTS)
+        if shortcut is None:
+            raise ValueError("shortcut must be one of 'A', 'B', 'C', got shortcut=None; a plain net is "
+                             "residual=False (cifar_plain)")
+        check_choice("shortcut", shortcut, SHORTCUTS)
+        self.residual = check_bool("residual", residual)
+        self.shortcut = shortcut  # the option; a plain net (residual=False) uses none
         self.width = check_positive_int("width", width)
         self.num_classes = check_int("num_classes", num_classes, minimum=0)
         self.in_channels = check_positive_int("in_channels", in_channels)
-        if check_bool("zero_init_residual", zero_init_residual) and shortcut is None:
-            raise ValueError("zero_init_residual=True needs shortcuts: a plain net (shortcut=None, cifar_plain) would "
+        if check_bool("zero_init_residual", zero_init_residual) and not residual:
+            raise ValueError("zero_init_residual=True needs shortcuts: a plain net (residual=False, cifar_plain) would "
                              "start with every block outputting zero")
         self.depth = depth
         self._norm_layer = norm_or_default(norm_layer)
@@ -96,10 +102,10 @@ class CifarResNet(ClassifierMixin, nn.Module):
         for index in range(blocks):
             block_stride = stride if index == 0 else 1
             downsample = None
-            if self.shortcut is not None:
+            if self.residual:
                 downsample = shortcut_for(self.shortcut, self.inplanes, planes, block_stride, self._norm_layer)
             layers.append(BasicBlock(self.inplanes, planes, block_stride, downsample, self._norm_layer,
-                                     residual=self.shortcut is not None))
+                                     residual=self.residual))
             self.inplanes = planes
         return nn.Sequential(*layers)
 
@@ -127,7 +133,6 @@ def cifar_resnet(depth: int, **kwargs: Any) -> CifarResNet:
     Keyword arguments: ``shortcut="A"|"B"|"C"``, ``width=16``, ``num_classes=10`` (0: no classifier),
     ``in_channels=3``, ``norm_layer`` (None: BatchNorm2d), ``zero_init_residual=False``. For Fashion-MNIST use ``in_channels=1``: 28x28 inputs give 28 -> 14 -> 7 maps.
     """
-    check_choice("shortcut", kwargs.setdefault("shortcut", "A"), SHORTCUTS)
     return CifarResNet(depth, **kwargs)
 
 
@@ -136,9 +141,10 @@ def cifar_plain(depth: int, **kwargs: Any) -> CifarResNet:
 
     Keyword arguments as ``cifar_resnet`` except ``shortcut``, which a plain net does not have.
     """
-    if "shortcut" in kwargs:
-        raise TypeError(f"cifar_plain has no shortcut, got shortcut={kwargs['shortcut']!r}; use cifar_resnet")
-    return CifarResNet(depth, shortcut=None, **kwargs)
+    for name in ("shortcut", "residual"):
+        if name in kwargs:
+            raise TypeError(f"cifar_plain has no shortcut, got {name}={kwargs[name]!r}; use cifar_resnet")
+    return CifarResNet(depth, residual=False, **kwargs)
 
 
 @torch.no_grad()
@@ -181,7 +187,7 @@ def deepen(model: CifarResNet, depth: int) -> CifarResNet:
     blocks_per_stage(depth, 6, DEPTH_EXAMPLES)
     if depth < model.depth:
         raise ValueError(f"depth must be at least the model's depth {model.depth}, got depth={depth}")
-    deeper = CifarResNet(depth, shortcut=model.shortcut, width=model.width, num_classes=model.num_classes,
+    deeper = CifarResNet(depth, shortcut=model.shortcut, residual=model.residual, width=model.width, num_classes=model.num_classes,
                          in_channels=model.in_channels, norm_layer=model._norm_layer)
     deeper = deeper.to(next(model.parameters()).device)
     for name in ("conv1", "bn1", "fc"):

@@ -1,8 +1,8 @@
 """ResNet for ImageNet (He, Zhang, Ren and Sun, 2016), named and built exactly as torchvision's ``resnet.py``.
 
 Same module names and shapes, so a ``state_dict`` loads into torchvision's model of the same name with
-``strict=True`` and back, and equal weights give equal outputs. Additions for the book: ``bottleneck="v1"``
-(the paper's stride placement), ``residual=False`` blocks (the plain twins), and timm's interface:
+``strict=True`` and back, and equal weights give equal outputs. Additions for the book: ``stride_in_1x1=True``
+(the paper's stride placement, "ResNet v1"; torchvision's default strides in the 3x3, "v1.5"), ``residual=False`` blocks (the plain twins), and timm's interface:
 ``forward_features``, ``forward_head``, ``reset_classifier``, ``feature_info`` and each block's ``zero_init_last``.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ..validation import check_bool, check_choice, check_int, check_positive_int
+from ..validation import check_bool, check_int, check_positive_int
 from .blocks import (
     ClassifierMixin,
     NormLayer,
@@ -26,7 +26,6 @@ from .blocks import (
     zero_last_,
 )
 
-BOTTLENECK_VERSIONS = ("v1.5", "v1")
 
 
 class BasicBlock(nn.Module):
@@ -153,8 +152,8 @@ class ResNet(ClassifierMixin, nn.Module):
     """7x7/2 stem and 3x3/2 max pool, four stages (64-128-256-512 planes), global average pool, one fc.
 
     Stages 2 to 4 halve the map in their first block; a 1x1 projection (option B of the paper)
-    is used only where the shortcut must change shape. ``bottleneck`` ("v1.5" or "v1") applies to
-    Bottleneck nets only.
+    is used only where the shortcut must change shape. ``stride_in_1x1=True`` (Bottleneck nets only) strides in
+    each stage's first 1x1 convolution, as the paper and Caffe did ("v1"); the default strides in the 3x3 ("v1.5").
     """
 
     def __init__(
@@ -166,7 +165,7 @@ class ResNet(ClassifierMixin, nn.Module):
         in_channels: int = 3,
         zero_init_residual: bool = False,
         norm_layer: NormLayer | None = None,
-        bottleneck: str | None = None,
+        stride_in_1x1: bool = False,
     ) -> None:
         super().__init__()
         if not (isinstance(block, type) and issubclass(block, (BasicBlock, Bottleneck))):
@@ -178,10 +177,10 @@ class ResNet(ClassifierMixin, nn.Module):
         self.num_classes = check_int("num_classes", num_classes, minimum=0)
         self.in_channels = check_positive_int("in_channels", in_channels)
         check_bool("zero_init_residual", zero_init_residual)
-        if bottleneck is not None and not issubclass(block, Bottleneck):
-            raise ValueError(f"bottleneck applies only to Bottleneck nets (ResNet-50 and deeper), got "
-                             f"bottleneck={bottleneck!r} with block=BasicBlock")
-        self.stride_in_1x1 = check_choice("bottleneck", bottleneck or "v1.5", BOTTLENECK_VERSIONS) == "v1"
+        if check_bool("stride_in_1x1", stride_in_1x1) and not issubclass(block, Bottleneck):
+            raise ValueError("stride_in_1x1 applies only to Bottleneck nets (ResNet-50 and deeper), got "
+                             "stride_in_1x1=True with block=BasicBlock")
+        self.stride_in_1x1 = stride_in_1x1
         self._norm_layer = norm_or_default(norm_layer)
 
         self.inplanes = 64
@@ -255,7 +254,7 @@ def _resnet(block: type[BasicBlock | Bottleneck], layers: list[int], **kwargs: A
 
 
 # One small factory per depth, as torchvision. Keyword arguments go to ResNet: num_classes, in_channels,
-# zero_init_residual, norm_layer, and for the bottleneck nets bottleneck="v1.5" | "v1".
+# zero_init_residual, norm_layer, and for the bottleneck nets stride_in_1x1 (True: the paper's "v1").
 
 
 def resnet18(**kwargs: Any) -> ResNet:
