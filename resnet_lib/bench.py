@@ -19,6 +19,7 @@ from torch import nn
 
 from . import profile
 from .data import Dataset, batches, load_dataset, random_crop_flip
+from .models import cifar_resnet
 from .train import amp_dtype, fit, learning_rate
 
 TARGET_RATIO = 0.95
@@ -26,14 +27,6 @@ DEFAULTS = {  # per profile: the sizes of a short but representative run
     "quick": dict(dataset="fashion_mnist", image_size=16, width=8, train_size=4000, val_size=1000, epochs=2),
     "full": dict(dataset="cifar10", image_size=32, width=16, train_size=45000, val_size=5000, epochs=2),
 }
-
-
-def build_model(data: Dataset, depth: int, width: int, seed: int) -> nn.Module:
-    """The same initial weights for both contenders."""
-    from .models import cifar_resnet
-
-    profile.seed_everything(seed)
-    return cifar_resnet(depth, width=width, num_classes=data.num_classes, in_channels=data.in_channels)
 
 
 def bare_loop(model: nn.Module, data: Dataset, *, epochs: int, lr: float = 0.1, batch_size: int = 128,
@@ -121,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     models: dict[str, nn.Module] = {}
 
     def run(kind: str, epochs: int) -> tuple[float, float]:
-        model = build_model(data, args.depth, args.width, seed=0)
+        profile.seed_everything(0)  # the same initial weights for both contenders
+        model = cifar_resnet(args.depth, width=args.width, num_classes=data.num_classes, in_channels=data.in_channels)
         models[kind] = model
         if kind == "bare":
             return timed(lambda: bare_loop(model, data, epochs=epochs, **settings))

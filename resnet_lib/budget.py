@@ -5,7 +5,7 @@ do before it starts: training images (or samples) x epochs (or steps) x the FLOP
 One step is a forward and a backward pass, and a backward pass costs about twice the forward (a gradient for the
 inputs and one for the weights), so a step is 3 x the forward FLOPs, measured on one image with
 `torch.utils.flop_counter.FlopCounterMode` (a multiply-add counts as 2 FLOPs; convolutions and matrix products
-only). `planned()` lists what this process recorded and `total_flops()` adds it up: the GPU profile keeps every
+only; `probes.flops`, on the meta device where it can). `planned()` lists what this process recorded and `total_flops()` adds it up: the GPU profile keeps every
 chapter at or under `CHAPTER_BUDGET_FLOPS`, 2 PFLOP, about 8 minutes at 4 TFLOP/s on a Colab T4.
 
 *Dry run.* With ``RESNET_BOOK_DRY_RUN=1`` a chapter runs end to end with every data set capped to a few hundred
@@ -21,7 +21,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from .validation import is_int
 
@@ -48,27 +47,6 @@ def dry_run() -> bool:
 
 # ------------------------------------------------------------------------------------------------ FLOP counting
 
-def forward_flops(model: nn.Module, x: torch.Tensor) -> int:
-    """FLOPs of `model(x)` as FlopCounterMode counts them, in eval mode and without gradients.
-
-    Eval mode leaves BatchNorm's running statistics and the random number generators untouched, so counting
-    changes nothing about the training that follows. The model's previous mode is restored.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got model of type {type(model).__name__}")
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a tensor (a batch of inputs), got x of type {type(x).__name__}")
-    was_training = model.training
-    model.eval()
-    counter = FlopCounterMode(display=False)
-    try:
-        with torch.no_grad(), counter:
-            model(x)
-    finally:
-        model.train(was_training)
-    return int(counter.get_total_flops())
-
-
 def step_flops(model: nn.Module, example: torch.Tensor) -> int:
     """FLOPs of one training step per image: forward plus a backward of twice the forward.
 
@@ -76,11 +54,9 @@ def step_flops(model: nn.Module, example: torch.Tensor) -> int:
     """
     if not isinstance(example, torch.Tensor) or example.dim() == 0:
         raise TypeError(f"example must be a tensor holding one input or a batch, got {type(example).__name__}")
-    one = example[:1]
-    parameter = next(model.parameters(), None) if isinstance(model, nn.Module) else None
-    if parameter is not None and parameter.device != one.device and parameter.device.type != "meta":
-        one = one.to(parameter.device)
-    return (1 + BACKWARD_FACTOR) * forward_flops(model, one)
+    from .probes.counting import flops  # the book's one FLOP counter (imported here: probes import data)
+
+    return (1 + BACKWARD_FACTOR) * flops(model, tuple(example[:1].shape))
 
 
 def training_flops(model: nn.Module, example: torch.Tensor, *, images: int, epochs: int = 1) -> int:

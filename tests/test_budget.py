@@ -33,11 +33,11 @@ def one_forward(model: nn.Module, x: torch.Tensor) -> int:
     return counter.get_total_flops()
 
 
-def test_forward_flops_of_a_linear_layer_is_two_per_multiply_add() -> None:
-    assert budget.forward_flops(nn.Linear(10, 4, bias=False), torch.zeros(1, 10)) == 2 * 10 * 4
+def test_a_training_step_is_three_forwards_of_one_image_two_flops_per_multiply_add() -> None:
+    assert budget.step_flops(nn.Linear(10, 4, bias=False), torch.zeros(7, 10)) == 3 * 2 * 10 * 4
     # a 3x3 conv, 2 -> 5 channels, 8x8 output: 2 x (3 * 3 * 2) x 5 x 64
     conv = nn.Conv2d(2, 5, 3, padding=1, bias=False)
-    assert budget.forward_flops(conv, torch.zeros(1, 2, 8, 8)) == 2 * 18 * 5 * 64
+    assert budget.step_flops(conv, torch.zeros(1, 2, 8, 8)) == 3 * 2 * 18 * 5 * 64
 
 
 def test_counting_changes_neither_mode_nor_batchnorm_statistics(tiny_net: nn.Module) -> None:
@@ -45,7 +45,7 @@ def test_counting_changes_neither_mode_nor_batchnorm_statistics(tiny_net: nn.Mod
     x = torch.randn(1, 1, 8, 8)
     rng = torch.get_rng_state()
     tiny_net.train()
-    budget.forward_flops(tiny_net, x)
+    budget.step_flops(tiny_net, x)
     assert tiny_net.training
     assert all(torch.equal(before[k], v) for k, v in tiny_net.state_dict().items())
     assert torch.equal(rng, torch.get_rng_state())
