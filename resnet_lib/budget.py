@@ -8,23 +8,25 @@ inputs and one for the weights), so a step is 3 x the forward FLOPs, measured on
 only; `probes.flops`, on the meta device where it can). `planned()` lists what this process recorded and `total_flops()` adds it up: the GPU profile keeps every
 chapter at or under `CHAPTER_BUDGET_FLOPS`, 2 PFLOP, about 8 minutes at 4 TFLOP/s on a Colab T4.
 
-*Dry run.* With ``RESNET_BOOK_DRY_RUN=1`` a chapter runs end to end with every data set capped to a few hundred
-images (`cap_sizes`, used by `data.load_dataset`) and every training capped to `DRY_RUN_STEPS` steps, while
-the plan still counts the full sizes. `tools/dryrun.py` runs each chapter this way in the GPU profile
-on a synthetic CIFAR-10 and prints the planned PFLOP per chapter.
+*Attached from outside.* Nothing here runs unless someone installs it: `install()` (or the `planning()` context)
+adds `plan_fit` and `plan_steps` to the training loops' hooks (`train.FIT_HOOKS`, `train.STEPS_HOOKS`), and with
+``dry_run=True`` also `cap_sizes` to `data.SIZE_HOOKS`. A dry run runs a chapter end to end with every data set
+capped to a few hundred images and every training capped to `DRY_RUN_STEPS` steps, while the plan still counts
+the full sizes. `tools/dryrun.py` installs it in each chapter's kernel (a first cell), runs the chapter in the GPU
+profile on a synthetic CIFAR-10 and prints the planned PFLOP per chapter.
 """
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-from .validation import is_int
+from .validation import check_bool, is_int
 
-DRY_RUN_VARIABLE = "RESNET_BOOK_DRY_RUN"
 DRY_RUN_STEPS = 2  # optimiser steps of one capped training (two epochs of one step each for fit)
 # Data-set caps of a dry run: a few batches, so that probes and plots of the full-width nets (loss landscapes,
 # lesions: dozens of forward passes each) stay within seconds on one CPU core.
@@ -34,15 +36,51 @@ BACKWARD_FACTOR = 2  # a backward pass costs about twice the forward
 TRAIN_IMAGES = {"fashion_mnist": 60000, "cifar10": 50000}  # the full training sets, for the plan of a dry run
 
 
+_DRY_RUN = False  # set by install(dry_run=True)
+
+
 def dry_run() -> bool:
-    """Whether ``RESNET_BOOK_DRY_RUN`` asks for a dry run: "1" yes, "0" or unset no, anything else an error."""
-    value = os.environ.get(DRY_RUN_VARIABLE, "").strip()
-    if value in ("", "0"):
-        return False
-    if value == "1":
-        return True
-    raise ValueError(f"{DRY_RUN_VARIABLE} must be 0 or 1 (1: cap every training to {DRY_RUN_STEPS} steps and "
-                     f"every data set to a few hundred images), got {DRY_RUN_VARIABLE}={value!r}")
+    """Whether a dry run is installed in this process (`install(dry_run=True)`, as tools/dryrun.py does)."""
+    return _DRY_RUN
+
+
+def install(dry_run: bool = False) -> None:
+    """Attach the plan to the training loops (and, with ``dry_run``, the caps to the data loader).
+
+    From then on every `train.fit` and `train.fit_regression` records its planned compute (`planned()`), and in a
+    dry run trains `DRY_RUN_STEPS` steps on capped data. Installing again replaces the earlier installation.
+    """
+    global _DRY_RUN
+    from . import data, train  # they know nothing of this module: the hooks are the only link
+
+    check_bool("dry_run", dry_run)
+    uninstall()
+    train.FIT_HOOKS.append(plan_fit)
+    train.STEPS_HOOKS.append(plan_steps)
+    if dry_run:
+        data.SIZE_HOOKS.append(cap_sizes)
+    _DRY_RUN = dry_run
+
+
+def uninstall() -> None:
+    """Detach the plan and the caps: the training loops and the loader run as asked again."""
+    global _DRY_RUN
+    from . import data, train
+
+    for hooks, hook in ((train.FIT_HOOKS, plan_fit), (train.STEPS_HOOKS, plan_steps), (data.SIZE_HOOKS, cap_sizes)):
+        while hook in hooks:
+            hooks.remove(hook)
+    _DRY_RUN = False
+
+
+@contextmanager
+def planning(dry_run: bool = False) -> Iterator[None]:
+    """`install` for the duration of a ``with`` block (tests, a script planning one run)."""
+    install(dry_run)
+    try:
+        yield
+    finally:
+        uninstall()
 
 
 # ------------------------------------------------------------------------------------------------ FLOP counting

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import budget, profile
+from . import profile
 from .validation import (
     check_batch,
     check_bool,
@@ -34,6 +34,9 @@ from .validation import (
 )
 
 DATA_VARIABLE = "RESNET_BOOK_DATA"
+# Installed from outside (resnet_lib.budget.install with dry_run=True): (name, train_size, val_size, test_size) ->
+# (train_size, val_size, test_size, planned_train_size); empty otherwise, so the sizes asked for are the sizes loaded.
+SIZE_HOOKS: list[Callable[..., tuple]] = []
 DEFAULT_DATA_DIR = Path("~/.cache/resnet_book")
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # the dataset-fashion-mnist package
 FASHION_MNIST_FILES = {
@@ -286,8 +289,9 @@ def load_dataset(name: str = "fashion_mnist", *, image_size: int | None = None, 
     check_int("val_size", val_size, minimum=0)
     check_int("seed", seed)
     check_bool("download", download)
-    # A dry run (RESNET_BOOK_DRY_RUN=1) loads a few batches and remembers how many images the plan counts.
-    train_size, val_size, test_size, planned_train_size = budget.cap_sizes(name, train_size, val_size, test_size)
+    planned_train_size = None  # a dry run (budget.install) loads a few batches and remembers what the plan counts
+    for hook in SIZE_HOOKS:
+        train_size, val_size, test_size, planned_train_size = hook(name, train_size, val_size, test_size)
     try:
         device = profile.device() if device is None else torch.device(device)
     except (RuntimeError, TypeError) as error:

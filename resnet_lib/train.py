@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -25,7 +26,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import budget
 from .profile import generator as seeded_generator
 from .data import batches, random_crop_flip
 from .validation import (
@@ -40,6 +40,13 @@ from .validation import (
     check_positive_int,
     is_number,
 )
+
+# Extension points of the two training loops, empty unless something installs a hook (resnet_lib.budget.install,
+# which tools/dryrun.py calls, records each training's planned compute and, in a dry run, caps it). A fit hook takes
+# (model, data, *, epochs, batch_size, checkpoint, desc) and returns (data, epochs, batch_size, checkpoint) to train
+# with; a steps hook takes (model, x, *, steps, batch_size, desc) and returns the steps to run.
+FIT_HOOKS: list[Callable[..., tuple[Any, int, int, Any]]] = []
+STEPS_HOOKS: list[Callable[..., int]] = []
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
 METRICS = ("train_loss", "train_err", "val_loss", "val_err", "seconds", "lr")
@@ -274,9 +281,9 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
     check_milestones(milestones)
     if warmup_epochs >= epochs:
         raise ValueError(f"warmup_epochs must be less than epochs={epochs}, got warmup_epochs={warmup_epochs}")
-    # The plan (and, with RESNET_BOOK_DRY_RUN=1, a run cut to two one-batch epochs): resnet_lib.budget.
-    data, epochs, batch_size, checkpoint = budget.plan_fit(model, data, epochs=epochs, batch_size=batch_size,
-                                                           checkpoint=checkpoint, desc=desc)
+    for hook in FIT_HOOKS:  # what someone outside installed, e.g. the dry run's plan and caps (budget.install)
+        data, epochs, batch_size, checkpoint = hook(model, data, epochs=epochs, batch_size=batch_size,
+                                                    checkpoint=checkpoint, desc=desc)
     until_epoch = None if until_epoch is None else min(until_epoch, epochs)
     train_count = len(data.train_x)
     rank, world = _distributed()
@@ -403,7 +410,8 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     check_number("momentum", momentum, 0.0, 1.0, high_inclusive=False)
     check_bool("progress", progress)
     model.to(x.device).train()
-    steps = budget.plan_steps(model, x, steps=steps, batch_size=batch_size, desc=desc)  # capped in a dry run
+    for hook in STEPS_HOOKS:  # e.g. the dry run's plan and cap (budget.install)
+        steps = hook(model, x, steps=steps, batch_size=batch_size, desc=desc)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     generator = seeded_generator(seed)
     losses = torch.zeros(steps, device=x.device)

@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def empty_plan(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv(budget.DRY_RUN_VARIABLE, raising=False)
+    budget.uninstall()
     budget.reset()
     yield
+    budget.uninstall()
     budget.reset()
 
 
@@ -53,6 +54,9 @@ def test_counting_changes_neither_mode_nor_batchnorm_statistics(tiny_net: nn.Mod
 
 def test_fit_plans_three_forwards_times_images_times_epochs(tiny_data, tiny_net) -> None:
     forward = one_forward(tiny_net, tiny_data.train_x[:1])
+    train.fit(tiny_net, tiny_data, epochs=1, batch_size=32, progress=False, desc="not planned")
+    assert budget.planned() == []  # nothing attached: fit knows nothing of the plan
+    budget.install()
     train.fit(tiny_net, tiny_data, epochs=3, batch_size=32, progress=False, desc="tiny")
     (entry,) = budget.planned()
     assert entry.flops == 3 * forward * len(tiny_data.train_x) * 3
@@ -72,28 +76,36 @@ def test_resnet20_plan_matches_its_forward_flops() -> None:
 def test_fit_regression_plans_steps_times_batch(tiny_net) -> None:
     stack = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1))
     x = torch.randn(40, 1, 8, 8)
-    losses = train.fit_regression(stack, x, x, steps=5, batch_size=8, progress=False, desc="identity")
+    with budget.planning():
+        losses = train.fit_regression(stack, x, x, steps=5, batch_size=8, progress=False, desc="identity")
+    assert train.STEPS_HOOKS == []  # detached after the block
     assert len(losses) == 5
     (entry,) = budget.planned()
     assert entry.flops == 3 * one_forward(stack, x[:1]) * 8 * 5
     assert (entry.images, entry.epochs) == (8, 5)
 
 
-@pytest.mark.parametrize("value, expected", [("", False), ("0", False), ("1", True), (" 1 ", True)])
-def test_dry_run_reads_the_environment(monkeypatch: pytest.MonkeyPatch, value: str, expected: bool) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, value)
-    assert budget.dry_run() is expected
+def test_install_attaches_and_uninstall_detaches_the_hooks() -> None:
+    assert (train.FIT_HOOKS, train.STEPS_HOOKS, data.SIZE_HOOKS, budget.dry_run()) == ([], [], [], False)
+    budget.install(dry_run=True)
+    budget.install(dry_run=True)  # again: replaces, never stacks
+    assert (train.FIT_HOOKS, train.STEPS_HOOKS, data.SIZE_HOOKS) == ([budget.plan_fit], [budget.plan_steps],
+                                                                     [budget.cap_sizes])
+    assert budget.dry_run()
+    budget.install()  # planning without the caps
+    assert data.SIZE_HOOKS == [] and train.FIT_HOOKS == [budget.plan_fit] and not budget.dry_run()
+    budget.uninstall()
+    assert (train.FIT_HOOKS, train.STEPS_HOOKS, data.SIZE_HOOKS, budget.dry_run()) == ([], [], [], False)
 
 
-@pytest.mark.parametrize("value", ["yes", "true", "2", "on"])
-def test_dry_run_refuses_anything_but_0_or_1(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, value)
-    with pytest.raises(ValueError, match=rf"RESNET_BOOK_DRY_RUN must be 0 or 1.*got RESNET_BOOK_DRY_RUN='{value}'"):
-        budget.dry_run()
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_install_refuses_a_dry_run_flag_that_is_not_a_bool(value) -> None:
+    with pytest.raises(TypeError, match=rf"dry_run must be True or False, got dry_run={value!r}"):
+        budget.install(dry_run=value)
 
 
 def test_dry_run_caps_fit_to_two_steps_but_plans_the_full_run(monkeypatch, tiny_data, tiny_net, tmp_path) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
+    budget.install(dry_run=True)
     forward = one_forward(tiny_net, tiny_data.train_x[:1])
     steps = []
     monkeypatch.setattr(train, "learning_rate", lambda step, *a, **k: steps.append(step) or 0.1)
@@ -106,7 +118,7 @@ def test_dry_run_caps_fit_to_two_steps_but_plans_the_full_run(monkeypatch, tiny_
 
 
 def test_dry_run_caps_fit_regression(monkeypatch) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
+    budget.install(dry_run=True)
     x = torch.randn(20, 3)
     losses = train.fit_regression(nn.Linear(3, 3), x, x, steps=1000, batch_size=4, progress=False)
     assert len(losses) == budget.DRY_RUN_STEPS
@@ -115,7 +127,7 @@ def test_dry_run_caps_fit_regression(monkeypatch) -> None:
 
 def test_cap_sizes_only_in_a_dry_run(monkeypatch) -> None:
     assert budget.cap_sizes("cifar10", 45000, 5000, None) == (45000, 5000, None, None)
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
+    budget.install(dry_run=True)
     caps = budget.DRY_RUN_IMAGES
     assert budget.cap_sizes("cifar10", 45000, 5000, None) == (caps["train"], caps["val"], caps["test"], 45000)
     assert budget.cap_sizes("cifar10", None, 5000, 10) == (caps["train"], caps["val"], 10, 45000)
@@ -150,7 +162,7 @@ def test_synthetic_cifar10_loads_unchanged(synthetic: Path) -> None:
 
 
 def test_dry_run_caps_the_loader_and_remembers_the_planned_size(monkeypatch, synthetic: Path) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
+    budget.install(dry_run=True)
     loaded = data.load_dataset("cifar10", train_size=45000, val_size=5000, root=synthetic, device="cpu",
                                download=False)
     caps = budget.DRY_RUN_IMAGES
@@ -202,14 +214,9 @@ def test_dryrun_tool_drops_needs_training_cells_and_appends_the_plan() -> None:
                                          nbformat.v4.new_markdown_cell("text")])
     dry, skipped = dryrun.dry_notebook(nb)
     assert skipped == 1 and len(nb.cells) == 3  # the original is untouched
-    assert [c.source for c in dry.cells[:2]] == ["a = 1", "text"]
+    assert [c.source for c in dry.cells[:3]] == ["a = 1", dryrun.INSTALL_CELL, "text"]
+    assert "install(dry_run=True)" in dryrun.INSTALL_CELL
     assert dryrun.PLAN_MARKER in dry.cells[-1].source
-
-
-def test_a_bad_dry_run_value_stops_fit_at_once(monkeypatch, tiny_data, tiny_net) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "yes")
-    with pytest.raises(ValueError, match="RESNET_BOOK_DRY_RUN must be 0 or 1"):
-        train.fit(tiny_net, tiny_data, epochs=1, batch_size=32, progress=False)
 
 
 def test_tag_cells_adds_lists_and_removes_a_tag(tmp_path: Path) -> None:
@@ -254,7 +261,7 @@ def test_synthetic_tool_writes_a_loadable_folder(tmp_path: Path) -> None:
 
 
 def test_dry_run_caps_until_epoch_too(monkeypatch, tiny_data, tiny_net) -> None:
-    monkeypatch.setenv(budget.DRY_RUN_VARIABLE, "1")
+    budget.install(dry_run=True)
     history = train.fit(tiny_net, tiny_data, epochs=50, until_epoch=10, batch_size=32, progress=False)
     assert history.epochs == budget.DRY_RUN_STEPS
 

@@ -3,9 +3,9 @@
 
     python tools/dryrun.py [chapters/*.ipynb] [--data DIR] [--jobs N] [--markdown]
 
-Each chapter runs top to bottom in a fresh kernel, in the GPU profile (RESNET_BOOK_PROFILE=full), with
-RESNET_BOOK_DRY_RUN=1: data sets capped to a few hundred images, every training cut to two steps, and no
-checkpoint written. CIFAR-10 comes from a synthetic copy in the real `cifar-10-batches-py` pickle layout (written
+Each chapter runs top to bottom in a fresh kernel, in the GPU profile (RESNET_BOOK_PROFILE=full), as a dry run
+(`resnet_lib.budget.install(dry_run=True)` in a cell added after the setup cell): data sets capped to a few hundred
+images, every training cut to two steps, and no checkpoint written. CIFAR-10 comes from a synthetic copy in the real `cifar-10-batches-py` pickle layout (written
 into a temporary folder, or `--data DIR` holding one), so the loader runs unchanged. Cells tagged
 `needs-training` (checks on trained results, which two steps cannot show) are skipped; every other cell runs.
 Nothing is written back to the notebooks.
@@ -38,14 +38,19 @@ PLAN_CELL = ("import json as _json, resource as _resource\nfrom resnet_lib impor
              "_usage = _resource.getrusage(_resource.RUSAGE_SELF)\n"
              f"print({PLAN_MARKER!r} + _json.dumps({{'planned': [vars(e) for e in _budget.planned()], "
              "'cpu': _usage.ru_utime + _usage.ru_stime}))")
+# The plan and the caps attach to the training loops from outside (resnet_lib.budget.install), right after the
+# setup cell, before the chapter loads any data.
+INSTALL_CELL = "from resnet_lib import budget as _budget\n_budget.install(dry_run=True)"
 TIMEOUT_S = 600  # per cell
 
 
 def dry_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
-    """The notebook without its `needs-training` cells, plus a last cell printing the plan; and the skip count."""
+    """The notebook without its `needs-training` cells, with the dry run installed after the setup cell and a last
+    cell printing the plan; and the skip count."""
     kept = [cell for cell in nb.cells if SKIP_TAG not in cell.get("metadata", {}).get("tags", [])]
     skipped = len(nb.cells) - len(kept)
     nb = nbformat.from_dict({**nb, "cells": kept})
+    nb.cells.insert(1, nbformat.v4.new_code_cell(INSTALL_CELL))
     nb.cells.append(nbformat.v4.new_code_cell(PLAN_CELL))
     return nb, skipped
 
@@ -153,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             data.write_synthetic_cifar10(folder)
         else:
             folder = check_data_folder(args.data)
-        os.environ.update({"RESNET_BOOK_PROFILE": "full", budget.DRY_RUN_VARIABLE: "1",
+        os.environ.update({"RESNET_BOOK_PROFILE": "full",
                            "RESNET_BOOK_DATA": str(folder.resolve()), "RESNET_BOOK_PROGRESS": "text"})
         os.environ.setdefault("RESNET_BOOK_THREADS", "1")
         # The kernels import this checkout's resnet_lib, whatever else is installed.

@@ -7,7 +7,9 @@ DIR/cifar-10-batches-py/ gets data_batch_1..5, test_batch and batches.meta, as t
 `RESNET_BOOK_DATA=DIR` makes `resnet_lib.data.find_cifar10` and `load_dataset("cifar10")` read it unchanged.
 `tools/dryrun.py` writes one into a temporary folder by itself; this is for running a chapter by hand:
 
-    RESNET_BOOK_PROFILE=full RESNET_BOOK_DRY_RUN=1 RESNET_BOOK_DATA=DIR jupyter lab chapters/
+    RESNET_BOOK_PROFILE=full RESNET_BOOK_DATA=DIR jupyter lab chapters/
+
+and, for a dry run, `from resnet_lib import budget; budget.install(dry_run=True)` after the chapter's setup cell.
 """
 from __future__ import annotations
 
