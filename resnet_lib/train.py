@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .profile import generator as seeded_generator
+from .progress import progress_bar
 from .data import batches, random_crop_flip
 from .validation import (
     check_batch,
@@ -50,7 +51,6 @@ STEPS_HOOKS: list[Callable[..., int]] = []
 
 SCHEDULES = ("step", "cosine", "onecycle", "constant")
 METRICS = ("train_loss", "train_err", "val_loss", "val_err", "seconds", "lr")
-PROGRESS_VARIABLE = "RESNET_BOOK_PROGRESS"  # "text": one summary line per run (static HTML, nbval); else widgets
 CHECKPOINT_FORMAT = 1
 
 
@@ -182,43 +182,6 @@ def _autocast(device: torch.device, enabled: bool) -> Any:
     return torch.autocast(device_type=device.type, dtype=amp_dtype(device)) if enabled else nullcontext()
 
 
-class _RunSummary:
-    """Where outputs are recorded (static HTML, nbval): no bar, one short line per run when it ends, e.g.
-    ``cifar_plain(20) in 10 s: epoch 8/8, train err 18.9%, held-out err 20.5%``.
-
-    A recorded bar only showed its last state, cut at the page's edge; live progress stays in Jupyter and Colab.
-    """
-
-    def __init__(self, total: int, desc: str, enabled: bool) -> None:
-        self.total, self.desc, self.enabled = total, desc or "training", enabled
-        self.n, self.postfix, self.start = 0, "", time.perf_counter()
-
-    def update(self, n: int = 1) -> None:
-        self.n += n
-
-    def set_postfix_str(self, postfix: str) -> None:
-        self.postfix = postfix
-
-    def close(self) -> None:
-        if not self.enabled:
-            return
-        seconds = time.perf_counter() - self.start
-        elapsed = f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
-        done = self.postfix or f"{self.n} steps"
-        if self.n < self.total:
-            done = f"stopped after {self.n} of {self.total} steps" + (f", {self.postfix}" if self.postfix else "")
-        print(f"{self.desc} in {elapsed}: {done}", flush=True)
-
-
-def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
-    """A summary line where outputs are recorded (static HTML, nbval), a live widget bar in a Jupyter session."""
-    if os.environ.get(PROGRESS_VARIABLE, "").strip().lower() == "text":
-        return _RunSummary(total, desc, enabled)
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc or None, disable=not enabled, unit="step", mininterval=0.5)
-
-
 def _distributed() -> tuple[int, int]:
     """(rank, world size) under torchrun with an initialised process group, else (0, 1)."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
@@ -335,7 +298,7 @@ def fit(model: nn.Module, data: Any, *, epochs: int, lr: float = 0.1, batch_size
         history, first_epoch = History.from_dict(state["history"]), state["epoch"]
 
     augmentation = random_crop_flip if augment else None
-    bar = _progress_bar(total_steps, desc, progress and rank == 0)
+    bar = progress_bar(total_steps, desc, progress and rank == 0)
     bar.update(first_epoch * steps_per_epoch)
     try:
         for epoch in range(first_epoch, epochs if until_epoch is None else until_epoch):
@@ -415,7 +378,7 @@ def fit_regression(model: nn.Module, x: torch.Tensor, target: torch.Tensor, *, s
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     generator = seeded_generator(seed)
     losses = torch.zeros(steps, device=x.device)
-    bar = _progress_bar(steps, desc, progress)
+    bar = progress_bar(steps, desc, progress)
     try:
         for step in range(steps):
             index = torch.randint(len(x), (batch_size,), generator=generator).to(x.device)
