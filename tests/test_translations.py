@@ -8,6 +8,8 @@ one, which counts as missing too). The list of translated pages is `translated:`
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -115,3 +117,78 @@ def test_glue_extension_is_tested_against_the_installed_myst_nb() -> None:
 
     assert callable(getattr(nb_sphinx, "load_renderer", None)), "myst_nb.sphinx_.load_renderer is gone"
     assert callable(getattr(nb_sphinx.Parser, "parse", None))
+
+
+# --- terminology (issue 27) -------------------------------------------------------------------------------------
+# One Chinese term per concept (the glossary's 中文 column), no translationese. The glossary's "其他说法" column names
+# the variants on purpose, so the variant rules do not apply to it.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+CODE = re.compile(r"(\{[\w:.-]+\})?`[^`]*`")
+LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
+NUMBER = r"[\d一二两三四五六七八九十百千万几]"
+TERMINOLOGY = [
+    ("跳跃连接: the book says 快捷连接", re.compile("跳跃连接"), {"chapters/glossary"}),
+    ("步幅: the book says 步长", re.compile("步幅"), {"chapters/glossary"}),
+    ("孪生网络 is a Siamese network: say 对应的…网络", re.compile("孪生"), set()),
+    ("瞎猜: say 随机猜测", re.compile("瞎猜"), set()),
+    ("代码单元: a notebook cell is a 单元格 (代码单元格)", re.compile("代码单元(?!格)"), set()),
+    ("小/少 N 倍 is ambiguous translationese: say 只有…的 1/N, 不到…的百分之一, 是…的 N 倍",
+     re.compile(rf"(?<!至)[小少]\s*{NUMBER}[\d.,一二两三四五六七八九十百千万几]*\s*倍"), set()),
+    ("half-width parenthesis next to Chinese: use （）", re.compile(rf"[{CJK}][()]|[()][{CJK}]"), set()),
+]
+
+
+def terminology_problems(text: str, page: str = "") -> list[str]:
+    """The terminology rules a msgstr breaks, with some context; code, math and link targets are not prose."""
+    for construct in (MATH, CODE, LINK_TARGET):
+        text = construct.sub(" ", text)
+    problems = []
+    for rule, pattern, exempt in TERMINOLOGY:
+        if page in exempt:
+            continue
+        for m in pattern.finditer(text):
+            problems.append(f"{rule}: …{text[max(0, m.start() - 12):m.end() + 12]}…")
+    return problems
+
+
+@pytest.mark.parametrize("bad", [
+    "比 $4/n$ 网络的爆炸至少小一百倍", "模型比 GPipe 小 8.4 倍", "参数少 10 倍", "结果不如它的预激活孪生网络",
+    "误差停在瞎猜的水平", "本页的第一个代码单元打印出", "快捷连接(shortcut)", "见下文(第 3 章)", "跳跃连接", "步幅为 2",
+])
+def test_terminology_lint_catches(bad: str) -> None:
+    assert terminology_problems(bad, "chapters/02_degradation"), bad
+
+
+@pytest.mark.parametrize("good", [
+    "其幅度不到 $4/n$ 网络的百分之一", "至少 3 倍", "两个代码单元格", "快捷连接（shortcut）", "(a) 原始单元",
+    "`nn.Conv2d(1, 1, 3)`中", "$f(x)$的", "[第 3 章](03_residual_learning.md)中", "减小到原来的十分之一",
+])
+def test_terminology_lint_passes(good: str) -> None:
+    assert not terminology_problems(good, "chapters/02_degradation"), good
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_translations_follow_the_terminology(page: str) -> None:
+    from babel.messages.pofile import read_po
+
+    path = translations.catalogue(LANG, page)
+    if not path.exists():
+        pytest.skip(f"no catalogue for {page}")
+    with path.open("rb") as f:
+        catalogue = read_po(f)
+    bad = [f"{message.id[:50]!r}: {problem}" for message in catalogue if message.id and message.string
+           for problem in terminology_problems(message.string, page)]
+    assert not bad, f"{path.relative_to(ROOT)} (locale/TRANSLATING.md, Terminology):\n" + "\n".join(bad)
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")
+@pytest.mark.parametrize("page", PAGES)
+def test_catalogue_passes_msgfmt_check(page: str, tmp_path: Path) -> None:
+    """`msgfmt -c` (what Poedit and other editors run): syntax, header, and no format-string mismatch. babel flags
+    prose such as "3.57% of" as python-format; tools/translations.py update drops those false flags."""
+    path = translations.catalogue(LANG, page)
+    if not path.exists():
+        pytest.skip(f"no catalogue for {page}")
+    result = subprocess.run(["msgfmt", "-c", "-o", str(tmp_path / "page.mo"), str(path)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, f"msgfmt -c {path.relative_to(ROOT)}:\n{result.stderr}"

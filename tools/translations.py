@@ -157,9 +157,13 @@ def update(lang: str, pages: list[str] | None = None) -> list[Path]:
         cat.obsolete.clear()  # git keeps the history; stale entries would only confuse translators
         # babel wraps a long `#| msgid` (the old English of a fuzzy entry) into lines that start with "# ", which it
         # reads back as translator comments: drop those, so each update does not pile up fragments of old English.
+        # babel flags any message with a "%" followed by a letter-like character as `python-format` (prose such as
+        # "3.57% of"); these are MyST paragraphs, not format strings, and `msgfmt -c` (and Poedit) then report false
+        # errors for every translation that words the sentence differently. Drop the flag.
         for message in cat:
             if message.id:
                 message.user_comments = []
+                message.flags.discard("python-format")
         po_path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         write_po(buffer, cat, width=PO_WIDTH, omit_header=False, include_previous=True)
