@@ -192,3 +192,18 @@ def test_catalogue_passes_msgfmt_check(page: str, tmp_path: Path) -> None:
     result = subprocess.run(["msgfmt", "-c", "-o", str(tmp_path / "page.mo"), str(path)], capture_output=True,
                             text=True)
     assert result.returncode == 0, f"msgfmt -c {path.relative_to(ROOT)}:\n{result.stderr}"
+
+
+def test_the_chinese_search_knows_the_glossary_terms_and_their_other_names() -> None:
+    """jieba splits unknown words into single characters: every glossary term, and the source notes' and textbooks'
+    names for it (a reader searches for 暂退法 as often as for 随机失活), goes into the search dictionary."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from translations import search_terms
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    terms = set(search_terms())
+    assert {"快捷连接", "随机失活", "批归一化"} <= terms  # the edition's terms
+    assert {"暂退法", "步幅", "残差结构", "直连边"} <= terms  # the other names readers know

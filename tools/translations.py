@@ -66,7 +66,9 @@ def search_terms(lang: str = "zh_CN") -> list[str]:
     for line in (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) >= 2:
-            terms.update(cjk.findall(cells[1]))
+            terms.update(cjk.findall(cells[1]))  # the edition's term
+            if len(cells) >= 5:  # English | 中文 | also called | in one line | chapter
+                terms.update(cjk.findall(cells[2]))  # the source notes' and textbooks' names
     for po in sorted((ROOT / "locale" / lang / "LC_MESSAGES" / "chapters").glob("*.po")):
         for string in re.findall(r'^msgstr "(.*)"$', po.read_text(encoding="utf-8"), flags=re.M):
             for bold in re.findall(r"\*\*(.+?)\*\*", string):
