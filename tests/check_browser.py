@@ -279,10 +279,30 @@ def test_page_on_a_phone(page_path: str, server: str, browser) -> None:
     assert not clipped, f"output lines clipped at {PHONE} px: {clipped}"
     wrapped = page.evaluate(SOURCE_SCROLLS_JS)
     assert not wrapped, f"library code wrapped (indentation broken) at {PHONE} px: {wrapped}"
+    cramped = page.evaluate(CRAMPED_JS)
+    assert not cramped["figures"], f"figures shrunk at {PHONE} px with no way to open them full size: {cramped}"
+    assert not cramped["tables"], f"tables wider than the page at {PHONE} px with no scroll hint: {cramped}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (page_path.replace("/", "_") + f"-{PHONE}.png")), full_page=True)
     assert_no_console_errors(errors)
     page.close()
+
+
+# Wide figures and tables on a phone (_static/phone.js): a figure shrunk under 3/4 of its width must link to its
+# full size; a table wider than its box must scroll inside it with a hint above.
+CRAMPED_JS = """() => {
+    const figures = Array.from(document.querySelectorAll('main .cell_output img, main figure img'))
+        .filter(img => img.naturalWidth && img.getBoundingClientRect().width < 0.75 * img.naturalWidth
+                       && !img.closest('a.zoom-link'))
+        .map(img => img.src.split('/').pop());
+    const tables = Array.from(document.querySelectorAll('main table'))
+        .filter(t => t.scrollWidth > t.parentNode.clientWidth + 2)
+        .filter(t => !(t.parentNode.classList.contains('table-scroll')
+                       && t.parentNode.previousElementSibling
+                       && t.parentNode.previousElementSibling.classList.contains('table-scroll-hint')))
+        .map(t => t.innerText.slice(0, 40));
+    return {figures, tables};
+}"""
 
 
 NAV_SHOWN_JS = """() => {
