@@ -54,5 +54,5 @@
 
   window.addEventListener("load", run);
   window.addEventListener("resize", run);
-  document.addEventListener("click", function () { setTimeout(run, 300); });  // an opened solution or dropdown
+  document.addEventListener("click", function () { setTimeout(run, 200); });  // an opened solution or dropdown
 })();

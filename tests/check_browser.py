@@ -279,6 +279,7 @@ def test_page_on_a_phone(page_path: str, server: str, browser) -> None:
     assert not clipped, f"output lines clipped at {PHONE} px: {clipped}"
     wrapped = page.evaluate(SOURCE_SCROLLS_JS)
     assert not wrapped, f"library code wrapped (indentation broken) at {PHONE} px: {wrapped}"
+    page.wait_for_timeout(300)  # phone.js looks again 200 ms after a click (the solutions just opened)
     cramped = page.evaluate(CRAMPED_JS)
     assert not cramped["figures"], f"figures shrunk at {PHONE} px with no way to open them full size: {cramped}"
     assert not cramped["tables"], f"tables wider than the page at {PHONE} px with no scroll hint: {cramped}"
