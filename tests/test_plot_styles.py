@@ -138,3 +138,12 @@ def test_every_curve_the_legend_lists_stays_visible_when_curves_coincide() -> No
     distinct = plots.plot_xy({"a": (x, x * 1.0), "b": (x, 100.0 - x)})
     assert plots.hidden_lines(distinct.axes[0]) == []
     assert all(line.get_marker() in ("None", None, "") for line in distinct.axes[0].get_lines())
+
+
+def test_a_curve_over_a_short_stretch_gets_its_points_marked() -> None:
+    """Chapter 7's dropout shortcut: zero for 82 of 100 units, so on a log axis only 18 points remain."""
+    x = np.arange(1, 101)
+    short = np.where(x > 82, 2.0 ** (100 - x), np.nan)
+    fig = plots.plot_xy({"identity": (x, np.ones(100)), "dropout 0.5": (x, short)}, logy=True)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert lines["dropout 0.5"].get_marker() == "o" and lines["identity"].get_marker() in ("None", None, "")

@@ -144,9 +144,16 @@ def hidden_lines(ax: Any) -> list[tuple[str, str]]:
 
 def _reveal_overlaps(ax: Any) -> None:
     """A line that lies on an earlier one (the same curve for two set-ups) is drawn as markers alone, a marker of
-    its own staggered along x, so the line beneath and every curve the legend lists stay visible."""
+    its own staggered along x, so the line beneath and every curve the legend lists stay visible; a line that
+    exists over under a quarter of its x range gets its points marked, so a short stretch still shows."""
     ax.autoscale_view()
     lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    for line in lines:  # a curve defined over a short stretch only (the rest 0 on a log axis): mark its points
+        ys = np.asarray(line.get_ydata(), float)
+        if ax.get_yscale() == "log":
+            ys = np.where(ys > 0, ys, np.nan)
+        if 0 < np.isfinite(ys).sum() < len(ys) / 4 and line.get_marker() in (None, "None", ""):
+            line.set(marker="o", markersize=3.5)
     for count, line in enumerate(_covering_lines(ax, lines)):
         n = len(line.get_xdata())
         every = max(1, n // 8)
