@@ -14,6 +14,8 @@ Recipes (``--help`` lists them with their depths):
   "until training error is below 80%", about 400 iterations). ResNet-20 ... 1202 and plain-20 ... 56.
 - ``identity-table2``: He et al. 2016b, Table 2: the five unit placements at depth 110 (basic units) and 164
   (bottleneck units), same schedule.
+- ``table6-fashion``: Table 6's recipe (schedule, augmentation, depths 20/56/110 and plain 20/56) on Fashion-MNIST
+  enlarged to 32x32, for a GPU machine without CIFAR-10 (``tools/gpu_check.py``).
 - ``cpu-long``: the Table 6 comparison at a size one CPU core finishes in well under an hour (Fashion-MNIST
   16x16, 20k training images, width 8, 20 epochs, the same step schedule and augmentation).
 
@@ -75,6 +77,10 @@ RECIPES: dict[str, Recipe] = {
     "identity-table2": Recipe(
         "He et al. 2016b, Table 2: unit placements at depth 110 (basic) and 164 (bottleneck), 64k iterations",
         "cifar10", {"preact": (110, 164)}, warmup_depths=(110, 164), units=UNITS),
+    "table6-fashion": Recipe(
+        "Table 6's recipe on 32x32 Fashion-MNIST (55k/5k split, 64k iterations): where a GPU has no CIFAR-10",
+        "fashion_mnist", {"resnet": (20, 56, 110), "plain": (20, 56)}, image_size=32, warmup_depths=(110,),
+        epochs=149),  # 55k images, 429 steps an epoch: 149 epochs are the paper's 64k iterations
     "cpu-long": Recipe(
         "Table 6's comparison on one CPU core: Fashion-MNIST 16x16, 20k images, width 8, 20 epochs",
         "fashion_mnist", {"resnet": (20, 56), "plain": (20, 56)}, image_size=16, train_size=20000, width=8,

@@ -163,3 +163,27 @@ def test_a_replay_under_other_cpu_kernels_stays_within_the_tolerance() -> None:
     committed = json.loads(path.read_text())["history"]["train_loss"][0]
     assert replayed["train_loss"] != committed  # the switch took effect: other kernels, other sums
     assert_replays(path, replayed, kernels)
+
+
+def test_the_gpu_check_runs_end_to_end_at_smoke_size(tmp_path: Path) -> None:
+    """tools/gpu_check.py waits for a GPU (issue 25); its every path runs here: a chapter in the GPU profile on the
+    synthetic CIFAR-10 (as a dry run), Table 6 on Fashion-MNIST for two nets side by side, the summary."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gpu_check.py"), "--smoke", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    summary = json.loads((tmp_path / "smoke" / "summary.json").read_text())
+    assert [row["chapter"] for row in summary["chapters"]] == ["00_introduction"]
+    assert not summary["chapters"][0]["error"] and summary["table6"] == {"resnet20": 0, "plain20": 0}
+    runs = sorted(p.parent.name for p in (tmp_path / "smoke" / "runs" / "table6-fashion").glob("*/result.json"))
+    assert runs == ["plain20-seed0-smoke", "resnet20-seed0-smoke"]
+
+
+def test_table6_fashion_is_the_papers_64k_iterations() -> None:
+    recipe = reproduce.RECIPES["table6-fashion"]
+    steps_per_epoch = (60000 - recipe.val_size) // recipe.batch_size
+    assert abs(recipe.epochs * steps_per_epoch - 64000) < steps_per_epoch
+    assert recipe.image_size == 32 and recipe.depths == {"resnet": (20, 56, 110), "plain": (20, 56)}
