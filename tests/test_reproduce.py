@@ -61,7 +61,7 @@ def test_an_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("args, message", [
-    (["table7"], "recipe must be one of table6, identity-table2, cpu-long"),
+    (["table7"], "recipe must be one of table6, identity-table2, table6-fashion, cpu-long"),
     (["table6", "--model", "plain", "--depth", "110"], "depth must be one of 20, 32, 44, 56 for plain nets"),
     (["identity-table2", "--model", "resnet"], "model must be one of preact for recipe identity-table2"),
 ])
