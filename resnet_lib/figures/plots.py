@@ -124,8 +124,8 @@ def _normalised_y(ax: Any, ys: np.ndarray) -> np.ndarray:
 
 
 def hidden_lines(ax: Any) -> list[tuple[str, str]]:
-    """(label, label of the line drawn over it) for each labelled line that an earlier-drawn or later-drawn line
-    covers along its whole length: what a reader would not see, although the legend lists it."""
+    """(label, label of the line drawn over it) for each labelled line that a line drawn after it covers along its
+    whole length (within `OVERLAP`): what a reader would not see, although the legend lists it."""
     lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
     covered = []
     for i, line in enumerate(lines):
@@ -297,10 +297,11 @@ def _bar_style(label: str, index: int) -> dict[str, Any]:
 
 def bar_text(value: float) -> str:
     """A bar's value as a person writes it: three significant figures with their trailing zero (33.0 next to
-    33.5), whole numbers with thousands separators from 100 up, never e-notation."""
+    33.5), whole numbers with thousands separators from 100 up, never e-notation; a dash where there is no number
+    (a diverged run's NaN: the bar is not drawn either)."""
     value = float(value)
     if not np.isfinite(value):
-        raise ValueError(f"value must be a finite number, got value={value!r}")
+        return "–"
     if value == 0:
         return "0"
     if abs(value) >= 100:
