@@ -1,12 +1,13 @@
 """Planned training compute, and the dry run that checks the GPU profile without a GPU.
 
-*Planned compute.* Every training entry point (`train.fit`, `train.fit_regression`) records what it is about to
-do before it starts: training images (or samples) x epochs (or steps) x the FLOPs of one training step per image.
-One step is a forward and a backward pass, and a backward pass costs about twice the forward (a gradient for the
-inputs and one for the weights), so a step is 3 x the forward FLOPs, measured on one image with
-`torch.utils.flop_counter.FlopCounterMode` (a multiply-add counts as 2 FLOPs; convolutions and matrix products
-only; `probes.flops`, on the meta device where it can). `planned()` lists what this process recorded and `total_flops()` adds it up: the GPU profile keeps every
-chapter at or under `CHAPTER_BUDGET_FLOPS`, 2 PFLOP, about 8 minutes at 4 TFLOP/s on a Colab T4.
+*Planned compute.* Once installed (below), every training entry point (`train.fit`, `train.fit_regression`) records
+what it is about to do before it starts: training images (or samples) x epochs (or steps) x the FLOPs of one
+training step per image. One step is a forward and a backward pass, and a backward pass costs about twice the
+forward (a gradient for the inputs and one for the weights), so a step is 3 x the forward FLOPs, counted on one
+image by `probes.flops` (PyTorch's `FlopCounterMode`, on the meta device where it can: a multiply-add counts as
+2 FLOPs; convolutions and matrix products only). `planned()` lists what this process recorded and `total_flops()`
+adds it up: the GPU profile keeps every chapter at or under `CHAPTER_BUDGET_FLOPS`, 2 PFLOP, about 8 minutes at
+4 TFLOP/s on a Colab T4.
 
 *Attached from outside.* Nothing here runs unless someone installs it: `install()` (or the `planning()` context)
 adds `plan_fit` and `plan_steps` to the training loops' hooks (`train.FIT_HOOKS`, `train.STEPS_HOOKS`), and with
