@@ -41,7 +41,7 @@ translations: $(STAMP)
 	$(PY) tools/translations.py stats
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest tests -q -p no:cacheprovider -n 2
 
 # Strict nbval as a Colab reader meets the pages (tools/colab_sim.py): resnet_lib from a wheel in its own virtualenv,
 # each notebook alone in an empty folder, every seed shifted by 1 (checks must hold for a seed the outputs were not
