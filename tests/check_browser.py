@@ -294,7 +294,7 @@ def test_page_on_a_phone(page_path: str, server: str, browser) -> None:
 CRAMPED_JS = """() => {
     const figures = Array.from(document.querySelectorAll('main .cell_output img, main figure img'))
         .filter(img => img.naturalWidth && img.getBoundingClientRect().width < 0.75 * img.naturalWidth
-                       && !img.closest('a.zoom-link'))
+                       && !img.closest('a'))
         .map(img => img.src.split('/').pop());
     const tables = Array.from(document.querySelectorAll('main table'))
         .filter(t => t.scrollWidth > t.parentNode.clientWidth + 2)
