@@ -160,6 +160,14 @@ MATH_OFF_PAGE_JS = """() => {
     for (const m of column.querySelectorAll('mjx-container')) {  // the article, not the contents sidebar
         const box = m.getBoundingClientRect();
         if (box.width === 0) continue;  // inside something collapsed
+        let scrolls = false;  // inside a box that scrolls sideways (a wide table with its hint): reachable
+        for (let e = m.parentElement; e && e !== column; e = e.parentElement) {
+            if (['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth) {
+                scrolls = true;
+                break;
+            }
+        }
+        if (scrolls) continue;
         const content = m.querySelector('mjx-math') || m;
         const edge = Math.max(box.right, content.getBoundingClientRect().right);
         if (edge > right) {
