@@ -46,8 +46,7 @@ def run_one(path: str, offset: int, kernels: str, timeout: int) -> dict:
         os.environ.pop(key, None)
     os.environ.update(env)
     nb = nbformat.read(path, as_version=4)
-    nb.metadata.pop("widgets", None)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", coalesce_streams=True, store_widget_state=False,
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(Path(path).parent)}})
     start = time.perf_counter()
     error = ""
@@ -61,8 +60,7 @@ def run_one(path: str, offset: int, kernels: str, timeout: int) -> dict:
     records = notebook_claims(nb)
     claims = [{key: record[key] for key in ("name", "value", "holds", "thresholds", "kind")} for record in records]
     return dict(chapter=Path(path).stem, offset=offset, kernels=kernels, seconds=round(seconds, 1), error=error,
-                claims=claims, fingerprints={record["name"]: record["fingerprint"] for record in records},
-                notebook=nbformat.writes(nb) if offset == 0 and kernels == "default" else None)
+                claims=claims, fingerprints={record["name"]: record["fingerprint"] for record in records})
 
 
 def machine() -> str:
@@ -112,9 +110,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--out", type=Path, default=OUT, help="the folder of per-chapter JSON files to update")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
-    parser.add_argument("--write-notebooks", action="store_true",
-                        help="write the offset-0 default-kernel run back as the committed outputs (as "
-                             "`tools/notebooks.py run` does) when it raised nothing and every claim held")
     args = parser.parse_args(argv)
     for offset in args.offsets:
         if offset < 0:
@@ -126,12 +121,6 @@ def main(argv: list[str] | None = None) -> int:
         futures = {pool.submit(run_one, p, o, k, args.timeout): (p, o, k) for p, o, k in jobs}
         for future in concurrent.futures.as_completed(futures):
             row = future.result()
-            executed = row.pop("notebook")
-            if args.write_notebooks and executed and not row["error"] and all(c["holds"] for c in row["claims"]):
-                from notebooks import save_executed
-
-                save_executed(Path(futures[future][0]), nbformat.reads(executed, as_version=4), row["seconds"])
-                print(f"{row['chapter']}: outputs written (offset 0, default kernels)", flush=True)
             rows.append(row)
             bad = sum(not c["holds"] for c in row["claims"])
             print(f"{row['chapter']} offset {row['offset']} {row['kernels']}: {row['seconds']:.0f} s, "
