@@ -296,3 +296,4 @@ def test_bar_panels_keep_labels_and_titles_apart() -> None:
         assert np.diff(ticks).min() * np.sin(angle) > height
         assert not ax.title.get_window_extent(renderer).overlaps(fig._suptitle.get_window_extent(renderer))
     assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()
+    assert fig.axes[0].get_ylim()[1] >= 1.15 * 58.1  # headroom: the tallest bar's label stays clear of the title
