@@ -228,3 +228,21 @@ def test_amp_dtype_is_bf16_on_the_cpu() -> None:
     from resnet_lib.train import amp_dtype
 
     assert amp_dtype(torch.device("cpu")) is torch.bfloat16
+
+
+def test_crop_pad_sets_the_shift_of_the_papers_crop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fit(augment=True, crop_pad=2) crops with a 2-pixel pad (cpu-depth's eighth of a 16-pixel image)."""
+    from resnet_lib import train as train_module
+    seen = []
+
+    def spy(x, pad=4, generator=None):
+        seen.append(pad)
+        return x
+    monkeypatch.setattr(train_module, "random_crop_flip", spy)
+    x, y = torch.randn(32, 1, 8, 8), torch.arange(32) % 2
+    dataset = Dataset("toy", x, y, x[:8], y[:8], x[:8], y[:8], ("a", "b"), (0.0,), (1.0,))
+    fit(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 2)), dataset, epochs=1, batch_size=16,
+        augment=True, crop_pad=2, progress=False)
+    assert seen == [2, 2]
+    with pytest.raises(ValueError, match="crop_pad"):
+        fit(torch.nn.Linear(2, 2), dataset, epochs=1, augment=True, crop_pad=-1, progress=False)
