@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_an_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("args, message", [
-    (["table7"], "recipe must be one of table6, identity-table2, table6-fashion, cpu-long"),
+    (["table7"], "recipe must be one of table6, identity-table2, table6-fashion, cpu-long, cpu-depth"),
     (["table6", "--model", "plain", "--depth", "110"], "depth must be one of 20, 32, 44, 56 for plain nets"),
     (["identity-table2", "--model", "resnet"], "model must be one of preact for recipe identity-table2"),
 ])
@@ -187,3 +188,53 @@ def test_table6_fashion_is_the_papers_64k_iterations() -> None:
     steps_per_epoch = (60000 - recipe.val_size) // recipe.batch_size
     assert abs(recipe.epochs * steps_per_epoch - 64000) < steps_per_epoch
     assert recipe.image_size == 32 and recipe.depths == {"resnet": (20, 56, 110), "plain": (20, 56)}
+
+
+def test_depth_series_keeps_every_seed_in_order_plain_first() -> None:
+    def result(model: str, depth: int, seed: int, final: float) -> dict:
+        return {"config": {"model": model, "depth": depth, "seed": seed},
+                "history": {"train_err": [0.5, final]}, "test_error": final + 0.01}
+    results = {str(i): r for i, r in enumerate([result("resnet", 56, 1, 0.2), result("plain", 20, 0, 0.3),
+                                                result("resnet", 56, 0, 0.1), result("resnet", 20, 0, 0.4)])}
+    series = reproduce.depth_series(results)
+    assert list(series) == ["plain-20", "ResNet-20", "ResNet-56"]
+    assert series["ResNet-56"]["train_err"] == [0.1, 0.2] and series["ResNet-56"]["seeds"] == [0, 1]
+    assert series["ResNet-56"]["test_err"] == pytest.approx([0.11, 0.21])
+
+
+def test_cpu_depth_differs_from_cpu_long_in_the_crop_and_the_depth_series_only() -> None:
+    """What chapter 2 says of the depth series: the same nets, data and schedule as cpu-long; the crop shift, the
+    number of epochs and ResNet-110 (with the paper's warm-up) are the only changes."""
+    long, depth = (asdict(reproduce.RECIPES[name]) for name in ("cpu-long", "cpu-depth"))
+    changed = {key for key in long if long[key] != depth[key]}
+    assert changed == {"description", "depths", "crop_pad", "epochs", "warmup_depths"}
+    assert (long["epochs"], depth["epochs"]) == (20, 60)
+    assert (long["crop_pad"], depth["crop_pad"]) == (4, 2)
+    assert depth["depths"] == {"resnet": (20, 56, 110), "plain": (20, 56)}
+
+
+def test_trained_model_rebuilds_a_run_with_its_final_weights(tmp_path: Path) -> None:
+    (run,) = reproduce.plan("cpu-depth", model="resnet", depth=20, smoke=True)
+    reproduce.execute(run, tmp_path, progress=False)
+    saved = torch.load(tmp_path / "cpu-depth" / run.name / "weights.pt", weights_only=True)
+    model = reproduce.trained_model(run.name, "cpu-depth", tmp_path)
+    assert not model.training
+    assert all(torch.equal(value, saved[key]) for key, value in model.state_dict().items())
+    with pytest.raises(ValueError, match="name must be a run of recipe cpu-depth .*resnet20-seed0-smoke.*got name='x'"):
+        reproduce.trained_model("x", "cpu-depth", tmp_path)
+
+
+@pytest.mark.parametrize("path", sorted(reproduce.COMMITTED.glob("*/*.pt")), ids=lambda p: p.stem)
+def test_committed_weights_are_the_runs_final_networks(path: Path) -> None:
+    """Each committed .pt loads into its run's network and gives the run's recorded test error (to the rounding of
+    other CPU kernels: a few images of 10,000)."""
+    from resnet_lib.data import load_dataset
+    from resnet_lib.train import evaluate
+
+    result = json.loads(path.with_suffix(".json").read_text())
+    model = reproduce.trained_model(path.stem, result["recipe"])
+    settings = result["config"]["settings"]
+    data = load_dataset(settings["dataset"], image_size=settings["image_size"], train_size=settings["train_size"],
+                        val_size=settings["val_size"], seed=result["config"]["seed"])
+    _, test_err = evaluate(model, data.test_x, data.test_y)
+    assert test_err == pytest.approx(result["test_error"], abs=5e-4)
