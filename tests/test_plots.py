@@ -297,3 +297,27 @@ def test_bar_panels_keep_labels_and_titles_apart() -> None:
         assert not ax.title.get_window_extent(renderer).overlaps(fig._suptitle.get_window_extent(renderer))
     assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()
     assert fig.axes[0].get_ylim()[1] >= 1.15 * 58.1  # headroom: the tallest bar's label stays clear of the title
+
+
+def test_plot_depth_series_a_dot_per_seed_and_a_line_through_each_familys_means() -> None:
+    series = {"plain-20": {"train_err": [0.12, 0.13], "test_err": [0.12, 0.12]},
+              "plain-56": {"train_err": [0.20, 0.22], "test_err": [0.21, 0.2]},
+              "ResNet-20": {"train_err": [0.11, 0.12], "test_err": [0.115, 0.11]},
+              "ResNet-110": {"train_err": [0.08, 0.09], "test_err": [0.1, 0.1]}}
+    fig = plots.plot_depth_series(series)
+    assert len(fig.axes) == 2
+    ax = fig.axes[0]
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [line.get_label() for line in dots] == list(series)
+    assert [list(line.get_ydata()) for line in dots][1] == pytest.approx([20, 22])  # every seed, in percent
+    family_lines = [line for line in ax.lines if line.get_color() == "#444444"]
+    assert {line.get_linestyle() for line in family_lines} == {"--", "-"}
+    residual = next(line for line in family_lines if line.get_linestyle() == "-")
+    assert list(residual.get_xdata()) == [0, 2] and list(residual.get_ydata()) == pytest.approx([11.5, 8.5])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["20", "56", "110"]
+    assert dots[0].get_markerfacecolor() == "white" and dots[2].get_markerfacecolor() != "white"
+    assert dots[0].get_color() == dots[2].get_color()  # plain-20 and ResNet-20 are twins: one colour
+    with pytest.raises(ValueError, match="metrics must be among"):
+        plots.plot_depth_series(series, metrics=("accuracy",))
+    with pytest.raises(ValueError, match="must end in the depth.*'ResNet'"):
+        plots.plot_depth_series({"ResNet": {"train_err": [0.1]}})

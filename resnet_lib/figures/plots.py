@@ -609,6 +609,54 @@ def plot_bar_panels(
     return fig
 
 
+def plot_depth_series(
+    series: Mapping[str, Mapping[str, Sequence[float]]],
+    metrics: Sequence[str] = ("train_err", "test_err"),
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Final error against depth, the paper's Table 6 as a picture: one panel per metric, a dot per seed in the
+    network's book-wide colour (plain nets hollow), a line through each family's means (plain dashed, residual
+    solid). ``series`` is ``{"plain-20": {"train_err": [per seed], ...}, ...}`` (``reproduce.depth_series``)."""
+    _check_mapping("series", series)
+    names = {"train_err": "final training error", "val_err": "final held-out error", "test_err": "test error"}
+    for metric in metrics:
+        if metric not in names:
+            raise ValueError(f"metrics must be among {tuple(names)}, got {metric!r}")
+    families: dict[str | None, list[tuple[int, str]]] = {}
+    for label in series:
+        depth = re.search(r"(\d+)\s*$", label)
+        if depth is None:
+            raise ValueError(f"series labels must end in the depth, as 'ResNet-56' does, got {label!r}")
+        families.setdefault(network_family(label), []).append((int(depth.group(1)), label))
+    depths = sorted({depth for members in families.values() for depth, _ in members})
+    with _style():
+        fig, axes = _new_figure(len(metrics), figsize)
+        for ax, metric in zip(axes, metrics):
+            for family, members in families.items():
+                members.sort()
+                means = [100 * float(np.mean(series[label][metric])) for _, label in members]
+                xs = [depths.index(depth) for depth, _ in members]
+                ax.plot(xs, means, color="#444444", linestyle=FAMILY_LINESTYLES[family], linewidth=1.2, zorder=1)
+                for x, (_, label) in zip(xs, members):
+                    style = network_style(label)
+                    values = [100 * float(v) for v in series[label][metric]]
+                    offsets = np.linspace(-0.08, 0.08, len(values)) if len(values) > 1 else [0.0]
+                    ax.plot([x + o for o in offsets], values, linestyle="none", marker="o", markersize=6,
+                            color=style["color"], markerfacecolor=style["markerfacecolor"], zorder=3,
+                            label=label)
+                    ax.plot([x - 0.16, x + 0.16], [np.mean(values)] * 2, color=style["color"], linewidth=2.4,
+                            zorder=2)
+            ax.set_xticks(range(len(depths)), [str(depth) for depth in depths])
+            ax.set_xlim(-0.5, len(depths) - 0.5)
+            ax.set_xlabel("layers")
+            ax.set_ylabel(f"{names[metric]} (%)")
+        _legend(fig, axes)
+        if title:
+            fig.suptitle(title)
+    return fig
+
+
 def plot_path_lengths(
     distributions: Mapping[str, Sequence[float]],
     title: str | None = None,
