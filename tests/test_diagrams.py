@@ -63,3 +63,31 @@ def test_bad_kinds_are_rejected() -> None:
         diagrams.block_diagrams("basic")
     with pytest.raises(ValueError, match="kinds must be a non-empty list"):
         diagrams.block_diagrams(())
+
+
+def test_function_classes_nested_on_the_right_only() -> None:
+    """Right panel: every class contains the one before it; left: at least one does not (the point of the picture)."""
+    from matplotlib.patches import Ellipse
+
+    from resnet_lib.figures.diagrams import function_classes
+
+    fig = function_classes()
+    left, right = fig.axes
+
+    def ellipses(ax) -> list:
+        shapes = sorted((p for p in ax.patches if isinstance(p, Ellipse)), key=lambda e: e.width)
+        return [(e.center, e.width / 2, e.height / 2) for e in shapes]
+
+    def contains(outer, inner) -> bool:
+        import numpy as np
+        (cx, cy), a, b = outer
+        (ix, iy), ia, ib = inner
+        t = np.linspace(0, 2 * np.pi, 200)
+        xs, ys = ix + ia * np.cos(t), iy + ib * np.sin(t)
+        return bool((((xs - cx) / a) ** 2 + ((ys - cy) / b) ** 2 <= 1.0001).all())
+
+    for ax, nested in ((left, False), (right, True)):
+        shapes = ellipses(ax)
+        assert len(shapes) == 4
+        assert all(contains(shapes[i + 1], shapes[i]) for i in range(3)) is nested
+    assert [ax.get_title() for ax in fig.axes] == ["non-nested function classes", "nested function classes"]

@@ -216,3 +216,33 @@ def block_diagrams(kinds: Sequence[str] = ("plain", "basic", "projection"),
         draw_block(ax, kind, bottom)
     fig.tight_layout()
     return fig
+
+
+def function_classes(figsize: tuple[float, float] | None = None) -> Figure:
+    """Why a deeper net can be worse, and why a residual one need not be (the picture of d2l.ai, 8.6.1).
+
+    Each ellipse is the set of functions a network of some size can represent; the star is the function we want.
+    Left, *non-nested* classes: a bigger class (a deeper plain net, as SGD finds it) need not contain the smaller
+    one, so it can sit further from the star. Right, *nested* classes: each bigger class contains the smaller one
+    (a residual net can switch its new blocks off, F = 0), so growing never moves it further away.
+    """
+    from matplotlib.patches import Ellipse
+
+    fig, axes = plt.subplots(1, 2, figsize=figsize or (8.4, 3.6))
+    plt.close(fig)  # returned, not left open: a notebook shows it once, as the cell's value
+    target = (8.4, 5.6)
+    # (centre x, centre y, width, height): non-nested classes wander; nested ones grow around the first.
+    wandering = [(3.0, 2.6, 3.2, 2.2), (4.6, 2.0, 4.4, 2.6), (3.6, 4.6, 5.2, 3.2), (5.6, 2.6, 5.6, 3.6)]
+    nested = [(3.0 + 0.8 * k, 2.6 + 0.5 * k, 3.2 + 2.4 * k, 2.2 + 1.6 * k) for k in range(4)]
+    blues = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd")
+    for ax, shapes, title in ((axes[0], wandering, "non-nested function classes"),
+                              (axes[1], nested, "nested function classes")):
+        for index, ((x, y, w, h), colour) in reversed(list(enumerate(zip(shapes, blues)))):
+            ax.add_patch(Ellipse((x, y), w, h, facecolor=colour, edgecolor=EDGE, alpha=0.55, linewidth=1.2))
+            ax.text(x, y + h / 2 - 0.12, f"$\\mathcal{{F}}_{index + 1}$", fontsize=12, ha="center", va="top")
+        ax.plot(*target, marker="*", markersize=16, color="#d62728", linestyle="none")
+        ax.annotate("$f^*$", target, xytext=(6, 6), textcoords="offset points", fontsize=13)
+        ax.set(xlim=(0.1, 10.7), ylim=(0.5, 7.7), title=title, aspect="equal")
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
