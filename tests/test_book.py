@@ -15,7 +15,7 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 PLANNED = ["introduction", "alexnet_vgg", "degradation", "residual_learning", "why_residual_networks_train",
            "bottleneck", "batch_norm",
-           "preactivation", "resnet_in_practice", "reproducing", "claims", "glossary", "references"]
+           "preactivation", "resnet_in_practice", "reproducing", "porting_keras", "claims", "glossary", "references"]
 REFERENCE_PAGES = {"reproducing", "claims"}  # executed pages of the Reference part: no objectives, sizes or exercises
 CHAPTERS = [nb for nb in NOTEBOOKS if nb.stem not in REFERENCE_PAGES]
 
