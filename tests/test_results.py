@@ -1,5 +1,6 @@
 """resnet_lib.book.results: the glued numbers of committed notebooks, read back into one table."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,14 @@ def test_the_packaged_snapshot_holds_what_the_committed_chapters_glue(tmp_path: 
     assert chapter_values("02_degradation") == fresh["02_degradation"]["glued"]
     assert snapshot_conditions("02_degradation") == fresh["02_degradation"]["conditions"]
     assert chapter_values("99_nothing") == {}
+
+
+def test_no_glued_number_is_a_numpy_or_torch_repr() -> None:
+    """A glued np.float64 or tensor is stored as its repr ("np.float64(5.1)"), which the prose then prints as such
+    and a format spec cannot format: glue plain Python numbers (float(), .item())."""
+    from resnet_lib.book.results import SNAPSHOT
+
+    glued = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    reprs = [f"{page}: {key} = {value}" for page, entry in glued.items() for key, value in entry["glued"].items()
+             if isinstance(value, str) and re.match(r"(np\.|numpy\.|tensor\()", value)]
+    assert not reprs, reprs
