@@ -93,6 +93,8 @@ def test_plot_layer_norms_one_line_per_run_on_a_log_scale() -> None:
     assert len(fig.axes) == 1 and len(ax.get_lines()) == 2 and ax.get_yscale() == "log"
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [1, 2, 3])
     assert plots.plot_layer_norms(norms, log=False).axes[0].get_yscale() == "linear"
+    assert ax.get_xlabel() == "layer (input → output)"
+    assert plots.plot_layer_norms(norms, xlabel="layer, sorted").axes[0].get_xlabel() == "layer, sorted"
     with pytest.raises(ValueError, match=r"norms\['plain'\] must be a non-empty dict"):
         plots.plot_layer_norms({"plain": {}})
 

@@ -262,11 +262,13 @@ def plot_layer_norms(
     ylabel: str = "gradient norm",
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
+    xlabel: str = "layer (input → output)",
 ) -> Figure:
     """Per-layer values (e.g. from ``probes.gradient_norms``) against layer index, one line per run.
 
     A log scale turns exponential vanishing into a straight downward slope
-    towards the input, which is easy to see at a glance.
+    towards the input, which is easy to see at a glance. ``xlabel`` names another order of the same values
+    (the paper's Fig. 7 also sorts each net's layers by magnitude).
     """
     _check_mapping("norms", norms)
     with _style():
@@ -277,7 +279,7 @@ def plot_layer_norms(
             ax.plot(np.arange(1, len(values) + 1), values, **{"marker": ".", **style}, label=run)
         if log:
             ax.set_yscale("log")
-        ax.set_xlabel("layer (input → output)")
+        ax.set_xlabel(xlabel)
         _integer_x(ax)
         ax.set_ylabel(ylabel)
         _reveal_overlaps(ax)
