@@ -173,15 +173,28 @@ def plan(recipe_name: str, *, model: str | None = None, depth: int | None = None
     return runs
 
 
+def cpu_model() -> str:
+    """The processor's model name ("AMD EPYC 7B13", "Intel(R) Xeon(R) Processor"), as Linux reports it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def cpu_kernels() -> dict[str, str]:
-    """The CPU kernel set a run used: ATen's vector capability and oneDNN's instruction-set cap.
+    """The CPU kernel set a run used: the processor, ATen's vector capability and oneDNN's instruction-set cap.
 
     A CPU training run is bit-for-bit repeatable only under the same kernels: another CPU (or
     ``ATEN_CPU_CAPABILITY`` / ``ONEDNN_MAX_CPU_ISA``) sums in another order, and the difference grows with every
-    step. `tests/test_reproduce.py` replays a committed run exactly where these match, and within a measured
-    tolerance elsewhere.
+    step. The processor belongs to the key: an Intel and an AMD chip both report AVX-512, yet oneDNN picks
+    different code for each (a committed AMD run replayed on an Intel Xeon moved its first-epoch loss by 0.9%).
+    `tests/test_reproduce.py` replays a committed run exactly where all three match, within a measured tolerance
+    elsewhere.
     """
-    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    return {"cpu_model": cpu_model(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper() or "default"}
 
 
