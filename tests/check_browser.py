@@ -411,3 +411,30 @@ def test_numbers_read_as_a_person_writes_them(page_path: str) -> None:
     """Both editions' prose, as built: no e-notation, no nan, no "-3.3 points", no "3 of the 3"."""
     html = (HTML / (page_path + ".html")).read_text(encoding="utf-8")
     assert not bad_number_forms(prose_text(html))
+
+
+def test_the_chinese_pages_draw_the_diagrams_in_chinese() -> None:
+    """Each diagram cell's image (named by the SHA-256 of its English bytes) is on both editions' pages, and the
+    Chinese edition's file is a different drawing: the one with Chinese labels (tools/translations.py build)."""
+    import base64
+    import hashlib
+    import json
+
+    diagram = re.compile(r"^(block_diagrams|unit_diagrams|function_classes)\(")
+    checked = []
+    for page in toc_pages():
+        path = source_of(page)
+        if path.suffix != ".ipynb":
+            continue
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            lines = "".join(cell["source"]).strip().splitlines()
+            if cell["cell_type"] != "code" or not lines or not diagram.match(lines[-1]):
+                continue
+            (png,) = [o["data"]["image/png"] for o in cell["outputs"] if "image/png" in o.get("data", {})]
+            name = hashlib.sha256(base64.b64decode(png)).hexdigest() + ".png"
+            page_html = (HTML / (page + ".html")).read_text(encoding="utf-8")
+            zh_html = (HTML / ZH / (page + ".html")).read_text(encoding="utf-8")
+            assert name in page_html and name in zh_html, (page, lines[-1])
+            assert (HTML / ZH / "_images" / name).read_bytes() != (HTML / "_images" / name).read_bytes(), (page, lines[-1])
+            checked.append(f"{page}: {lines[-1]}")
+    assert len(checked) >= 7, checked  # chapters 3 (three), 5 (three) and 7 (one)

@@ -91,3 +91,39 @@ def test_function_classes_nested_on_the_right_only() -> None:
         assert len(shapes) == 4
         assert all(contains(shapes[i + 1], shapes[i]) for i in range(3)) is nested
     assert [ax.get_title() for ax in fig.axes] == ["non-nested function classes", "nested function classes"]
+
+
+def _drawn_texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in [ax.title, *ax.texts] if t.get_text()]
+
+
+def test_the_chinese_edition_draws_chinese_words_and_keeps_the_notation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With RESNET_BOOK_LANG=zh_CN every word of every diagram is Chinese (no English word of three letters or more
+    but the notation: ReLU, ResNet, torchvision, conv2_x); with it unset the diagrams are as before."""
+    import re
+
+    from resnet_lib.figures.diagrams import ALL_KINDS, function_classes
+    from resnet_lib.figures.preact_diagrams import unit_diagrams
+
+    def figures():
+        return [diagrams.block_diagrams(ALL_KINDS), unit_diagrams(), function_classes()]
+
+    english = [text for fig in figures() for text in _drawn_texts(fig)]
+    monkeypatch.setenv("RESNET_BOOK_LANG", "zh_CN")
+    chinese = [text for fig in figures() for text in _drawn_texts(fig)]
+    assert len(chinese) == len(english)
+    notation = {"ReLU", "ResNet", "torchvision", "conv2_x", "conv3_1", "mathcal"}
+    words = {word for text in chinese for word in re.findall(r"[A-Za-z_0-9]*[A-Za-z]{3,}[A-Za-z_0-9]*", text)}
+    assert words <= notation, words - notation
+    assert "基本残差块" in chinese and "3x3 卷积, C" in chinese and "非嵌套的函数类" in chinese
+    assert "basic residual block" in english and "3x3 conv, C" in english
+    fig = diagrams.block_diagrams(("basic",))
+    assert "WenQuanYi Zen Hei" in fig.axes[0].title.get_fontfamily()
+
+
+def test_a_language_the_book_has_no_words_for_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from resnet_lib.figures import language
+
+    monkeypatch.setenv("RESNET_BOOK_LANG", "fr")
+    with pytest.raises(ValueError, match="RESNET_BOOK_LANG must be one of en, zh_CN, got 'fr'"):
+        language.label("plain block")

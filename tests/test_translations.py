@@ -207,3 +207,42 @@ def test_the_chinese_search_knows_the_glossary_terms_and_their_other_names() -> 
     terms = set(search_terms())
     assert {"快捷连接", "随机失活", "批归一化"} <= terms  # the edition's terms
     assert {"暂退法", "步幅", "残差结构", "直连边"} <= terms  # the other names readers know
+
+
+def test_the_chinese_build_redraws_each_diagram_in_place_of_the_english_one(tmp_path: Path) -> None:
+    """localise_diagrams finds a diagram cell's English image in the HTML by its SHA-256 name (myst-nb's naming) and
+    writes the Chinese drawing there; other cells' images stay; an English image missing from the HTML is an error."""
+    import base64
+    import hashlib
+    import io
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resnet_lib.figures.diagrams import block_diagrams
+
+    buffer = io.BytesIO()
+    block_diagrams(("basic",)).savefig(buffer, format="png", bbox_inches="tight")
+    english = buffer.getvalue()
+    other = b"\x89PNG not a diagram"
+
+    def cell(source: str, png: bytes) -> dict:
+        return {"cell_type": "code", "source": source, "metadata": {},
+                "outputs": [{"output_type": "execute_result", "data": {"image/png": base64.b64encode(png).decode()}}]}
+
+    notebook = tmp_path / "page.ipynb"
+    notebook.write_text(json.dumps({"cells": [cell('block_diagrams(("basic",))', english),
+                                              cell("plot_history(curves)", other)]}))
+    images = tmp_path / "html" / "_images"
+    images.mkdir(parents=True)
+    names = [hashlib.sha256(png).hexdigest() + ".png" for png in (english, other)]
+    for name, png in zip(names, (english, other)):
+        (images / name).write_bytes(png)
+    assert translations.localise_diagrams("zh_CN", tmp_path / "html", [notebook]) == names[:1]
+    chinese = (images / names[0]).read_bytes()
+    assert chinese.startswith(b"\x89PNG") and chinese != english
+    assert (images / names[1]).read_bytes() == other
+    (images / names[0]).unlink()
+    with pytest.raises(SystemExit, match="is not in"):
+        translations.localise_diagrams("zh_CN", tmp_path / "html", [notebook])

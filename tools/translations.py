@@ -14,8 +14,12 @@ the English build. See locale/TRANSLATING.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
+import hashlib
 import io
+import json
+import logging
 import os
 import re
 import shutil
@@ -256,8 +260,65 @@ def build(lang: str = "zh_CN", extra: list[str] | None = None) -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(out / "_build" / "html", target)
-    print(f"HTML ({lang}): {target / 'index.html'}")
+    redrawn = localise_diagrams(lang, target, [ROOT / f"{page}.ipynb" for page in toc_pages()])
+    print(f"HTML ({lang}): {target / 'index.html'} ({len(redrawn)} diagrams redrawn with {lang} labels)")
     return target
+
+
+# A cell whose value is one of the library's diagrams: its last line calls the function.
+DIAGRAM_CALL = re.compile(r"^(block_diagrams|unit_diagrams|function_classes)\(")
+
+
+def localise_diagrams(lang: str, html: Path, notebooks: list[Path]) -> list[str]:
+    """Redraw every diagram cell of `notebooks` with RESNET_BOOK_LANG=`lang` and put the image in place of the English
+    one in the edition's HTML (`html`/_images/, where myst-nb names an output image by the SHA-256 of its bytes).
+
+    Both editions are built from the same executed notebooks, so this is the one place where the Chinese pages can
+    get the diagrams' Chinese labels (resnet_lib.figures.language). Returns the image names it replaced; an English
+    image it cannot find in `html` is an error (the naming changed, or the page was not built).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # the CJK font's weight: 500, not 400
+    from resnet_lib.figures.diagrams import block_diagrams, function_classes
+    from resnet_lib.figures.language import LANGUAGE_VARIABLE
+    from resnet_lib.figures.preact_diagrams import unit_diagrams
+
+    functions = {"block_diagrams": block_diagrams, "unit_diagrams": unit_diagrams,
+                 "function_classes": function_classes}
+    replaced = []
+    previous = os.environ.get(LANGUAGE_VARIABLE)
+    os.environ[LANGUAGE_VARIABLE] = lang
+    try:
+        for path in notebooks:
+            if not path.exists():
+                continue
+            for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+                lines = "".join(cell["source"]).strip().splitlines()
+                if cell["cell_type"] != "code" or not lines or not DIAGRAM_CALL.match(lines[-1]):
+                    continue
+                images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+                if len(images) != 1:
+                    raise SystemExit(f"{path.name}: the diagram cell {lines[-1]!r} has {len(images)} images, not 1")
+                english = base64.b64decode(images[0])
+                name = hashlib.sha256(english).hexdigest() + ".png"
+                target = html / "_images" / name
+                if not target.exists():
+                    raise SystemExit(f"{path.name}: the image of {lines[-1]!r} is not in {target.parent} as {name}")
+                namespace = dict(functions)
+                exec("\n".join(lines[:-1]), namespace)
+                figure = eval(lines[-1], namespace)
+                buffer = io.BytesIO()
+                figure.savefig(buffer, format="png", bbox_inches="tight", dpi=figure.dpi)
+                target.write_bytes(buffer.getvalue())
+                replaced.append(name)
+    finally:
+        if previous is None:
+            os.environ.pop(LANGUAGE_VARIABLE, None)
+        else:
+            os.environ[LANGUAGE_VARIABLE] = previous
+    return replaced
 
 
 def main(argv: list[str] | None = None) -> int:

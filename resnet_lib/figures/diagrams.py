@@ -3,7 +3,8 @@
 Each diagram reads from the input at the top to the output at the bottom, like Fig. 2 of He et al. (2016):
 convolutions in blue, normalisation and activation in orange, the shortcut's own layers in green, a dashed
 shortcut where it changes the shape (the paper's "dotted" shortcuts). ``block_diagrams`` returns one
-``Figure`` with a panel per block, so a notebook cell shows it as its value.
+``Figure`` with a panel per block, so a notebook cell shows it as its value. Words are drawn in the language of
+``RESNET_BOOK_LANG`` (``figures.language``: the Chinese edition redraws these figures in Chinese).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+from .language import font, label
 
 CONV = "#cfe2f3"
 NORM = "#fde9c9"
@@ -129,7 +132,7 @@ def _box(ax: Axes, x: float, y: float, text: str, colour: str, width: float = _B
     ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
                                 boxstyle="round,pad=0.02,rounding_size=0.18", facecolor=colour,
                                 edgecolor=EDGE, linewidth=1.0))
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+    ax.text(x, y, label(text), ha="center", va="center", fontsize=fontsize, **font())
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], dashed: bool = False,
@@ -156,8 +159,8 @@ def draw_block(ax: Axes, kind: str, bottom: float | None = None) -> None:
     ax.set_xlim(0, 10)
     ax.set_ylim(_bottom(kind) if bottom is None else bottom, 14)
     ax.axis("off")
-    ax.set_title(block.title, fontsize=10)
-    ax.text(_X_MAIN, _TOP + 0.9, block.input_label, ha="center", va="center", fontsize=8.5)
+    ax.set_title(label(block.title), fontsize=10, **font())
+    ax.text(_X_MAIN, _TOP + 0.9, label(block.input_label), ha="center", va="center", fontsize=8.5, **font())
     split = _TOP + 0.45
     y = _TOP - 0.3
     previous_bottom = split
@@ -177,7 +180,7 @@ def draw_block(ax: Axes, kind: str, bottom: float | None = None) -> None:
         y -= _STEP
     bottom = y + _STEP - _BOX_H / 2 - 0.55
     _arrow(ax, (_X_MAIN, previous_bottom), (_X_MAIN, bottom))
-    ax.text(_X_MAIN, bottom - 0.35, block.output_label, ha="center", va="center", fontsize=8.5)
+    ax.text(_X_MAIN, bottom - 0.35, label(block.output_label), ha="center", va="center", fontsize=8.5, **font())
     if block.shortcut is None or add_y is None:
         return
     # The shortcut leaves the input, runs down the right-hand side and joins at the addition.
@@ -192,9 +195,9 @@ def draw_block(ax: Axes, kind: str, bottom: float | None = None) -> None:
         _arrow(ax, (_X_SHORTCUT, split), (_X_SHORTCUT, add_y), block.dashed, head=False)
         label_y = (split + add_y) / 2
     _arrow(ax, (_X_SHORTCUT, add_y), (_X_MAIN + 0.32, add_y), block.dashed)
-    ax.text(_X_SHORTCUT + 0.25 if not block.shortcut else _X_SHORTCUT, label_y, block.shortcut_label,
+    ax.text(_X_SHORTCUT + 0.25 if not block.shortcut else _X_SHORTCUT, label_y, label(block.shortcut_label),
             ha="left" if not block.shortcut else "center", va="center", fontsize=8, style="italic",
-            rotation=90 if not block.shortcut else 0)
+            rotation=90 if not block.shortcut else 0, **font())
 
 
 def block_diagrams(kinds: Sequence[str] = ("plain", "basic", "projection"),
@@ -242,7 +245,8 @@ def function_classes(figsize: tuple[float, float] | None = None) -> Figure:
             ax.text(x, y + h / 2 - 0.12, f"$\\mathcal{{F}}_{index + 1}$", fontsize=12, ha="center", va="top")
         ax.plot(*target, marker="*", markersize=16, color="#d62728", linestyle="none")
         ax.annotate("$f^*$", target, xytext=(6, 6), textcoords="offset points", fontsize=13)
-        ax.set(xlim=(0.1, 10.7), ylim=(0.5, 7.7), title=title, aspect="equal")
+        ax.set(xlim=(0.1, 10.7), ylim=(0.5, 7.7), aspect="equal")
+        ax.set_title(label(title), **font())
         ax.axis("off")
     fig.tight_layout()
     return fig
