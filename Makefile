@@ -57,7 +57,7 @@ build: book
 
 browser: $(STAMP)
 	bash tools/system_deps.sh chromium
-	$(PY) -m pytest -q -p no:cacheprovider tests/check_browser.py
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 tests/check_browser.py
 
 test: unit nbval dryrun colab build browser
 

@@ -20,6 +20,7 @@ in Colab; the outputs must match the committed ones as from the repository.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -67,6 +68,12 @@ def wheel_venv(venv: Path, wheel: Path) -> Path:
     return python
 
 
+def recorded_seconds(notebook: Path) -> float:
+    """The quick-profile execution time `tools/notebooks.py run` recorded in the notebook (0 when absent)."""
+    metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    return float(metadata.get("resnet_book", {}).get("seconds", 0.0))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path)
@@ -77,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed_offset < 0:
         parser.error(f"--seed-offset must be a non-negative integer, got {args.seed_offset}")
     notebooks = [p.resolve() for p in args.notebooks] or sorted((ROOT / "chapters").glob("*.ipynb"))
+    # Longest first (each page's recorded quick-profile seconds): two workers then finish together, instead of one
+    # starting the longest page when the other has nothing left.
+    notebooks.sort(key=recorded_seconds, reverse=True)
     start = time.perf_counter()
     wheel = build_wheel(ROOT / "_build" / "wheel")
     python = wheel_venv(args.venv.resolve(), wheel)
